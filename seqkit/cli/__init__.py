@@ -1,0 +1,1 @@
+"""The command line: one module per verb. The only layer that reads flags."""

@@ -1,0 +1,36 @@
+"""`seqkit VERB ...`: builds the parser from each verb module and turns user errors into exit code 2."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from seqkit import __version__
+from seqkit.errors import SeqkitError
+
+# Each module defines `register(subparsers)`, which adds its parser and sets `func=run(args) -> int`.
+VERBS = ("train", "sample", "evaluate", "export", "data")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full `seqkit` parser; verb modules are imported here so `--help` lists them all."""
+    parser = argparse.ArgumentParser(prog="seqkit", description="Text and sequence modeling on TensorFlow 2.")
+    parser.add_argument("--version", action="version", version=f"seqkit {__version__}")
+    sub = parser.add_subparsers(dest="verb", metavar="VERB", required=True)
+    for verb in VERBS:
+        importlib.import_module(f"seqkit.cli.{verb}").register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the console script; returns the process exit code."""
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except SeqkitError as e:
+        print(f"seqkit {args.verb}: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"seqkit {args.verb}: interrupted", file=sys.stderr)
+        return 130

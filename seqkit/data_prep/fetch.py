@@ -1,0 +1,99 @@
+"""Downloads that are verified by sha256 and never leave a half-written file behind."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from tqdm import tqdm
+
+from seqkit.errors import DataError
+
+CHUNK = 1 << 20
+
+
+def cache_dir() -> Path:
+    """Where downloads are kept: $SEQKIT_CACHE, else ~/.cache/seqkit."""
+    env = os.environ.get("SEQKIT_CACHE")
+    return Path(env).expanduser() if env else Path.home() / ".cache" / "seqkit"
+
+
+def sha256_of(path: str | Path) -> str:
+    """Hex sha256 of a file, read in chunks so large archives need little memory."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(CHUNK), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def verify_sha256(path: str | Path, expected: str) -> None:
+    """Raise DataError naming both digests when a file is not the one the recipe pins."""
+    actual = sha256_of(path)
+    if actual != expected:
+        raise DataError(
+            f"{path}: sha256 is {actual}, expected {expected}; the file is corrupt or a different "
+            "version: delete it and download it again"
+        )
+
+
+def _temp_beside(path: Path) -> tuple[int, str]:
+    """A temp file in the destination's folder (so os.replace is atomic) with normal permissions."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    os.fchmod(fd, 0o644)  # mkstemp makes files private (0600); data files are for everyone to read
+    return fd, tmp
+
+
+def atomic_write_bytes(path: str | Path, data: bytes | memoryview) -> Path:
+    """Write via a temporary file and os.replace, so readers never see a partial file."""
+    path = Path(path)
+    fd, tmp = _temp_beside(path)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def atomic_write_text(path: str | Path, text: str) -> Path:
+    """Write UTF-8 text atomically, byte for byte (no newline translation)."""
+    return atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def download(url: str, sha256: str, dest: str | Path) -> Path:
+    """Fetch `url` to `dest` with a progress bar and check its sha256; reuse a verified copy."""
+    dest = Path(dest)
+    if dest.is_file() and sha256_of(dest) == sha256:
+        return dest
+    fd, tmp = _temp_beside(dest)
+    h = hashlib.sha256()
+    try:
+        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=60) as resp:
+            total = int(resp.headers.get("Content-Length") or 0) or None
+            with tqdm(total=total, unit="B", unit_scale=True, desc=dest.name, disable=None) as bar:
+                for block in iter(lambda: resp.read(CHUNK), b""):
+                    out.write(block)
+                    h.update(block)
+                    bar.update(len(block))
+        if h.hexdigest() != sha256:
+            raise DataError(
+                f"{url}: sha256 is {h.hexdigest()}, expected {sha256}; the download is corrupt or the "
+                "file changed upstream: try again, or download it by hand and pass `--from FILE`"
+            )
+        os.replace(tmp, dest)
+    except (urllib.error.URLError, OSError) as e:
+        raise DataError(
+            f"could not download {url} ({getattr(e, 'reason', e)}); download it by hand and pass "
+            "`--from FILE`"
+        ) from None
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+    return dest

@@ -1,0 +1,1 @@
+"""Keras models. Each takes its config values and vocabulary size; nothing global."""
