@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from seqkit.errors import DataError
+from seqkit.fileio import atomic_write_text
 
 TEXT8_SYMBOLS = " abcdefghijklmnopqrstuvwxyz"
 UNK = "\ufffd"  # the Unicode replacement character stands for every unknown character
@@ -77,7 +78,7 @@ class Alphabet:
 
     def save(self, path: str | Path) -> None:
         """Write the alphabet as JSON (symbols in id order and the unknown policy)."""
-        Path(path).write_text(json.dumps({"symbols": self.symbols, "unknown": self.unknown}), "utf-8")
+        atomic_write_text(path, json.dumps({"symbols": self.symbols, "unknown": self.unknown}))
 
     @classmethod
     def load(cls, path: str | Path) -> Alphabet:

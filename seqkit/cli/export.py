@@ -1,0 +1,24 @@
+"""`seqkit export DIR --h5 FILE`: a run's weights as HDF5, one dataset per variable, names kept."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the `export` verb."""
+    p = sub.add_parser("export", help="export a model's weights to HDF5",
+                       formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+                       description="Write a trained model's weights to HDF5 (h5py): one dataset per "
+                       "variable under its name. `seqkit.api.import_h5` loads them back.")
+    p.add_argument("run", metavar="DIR", help="run directory")
+    p.add_argument("--h5", required=True, metavar="FILE", help="HDF5 file to write")
+    p.add_argument("--checkpoint", default="best", help="best, latest, or a step number")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from seqkit.api import export_h5
+
+    print(export_h5(args.run, args.h5, checkpoint=args.checkpoint))
+    return 0

@@ -1,0 +1,37 @@
+"""`seqkit sample DIR`: generate text from a trained character model."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the `sample` verb."""
+    p = sub.add_parser("sample", help="generate text from a trained character model",
+                       formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+                       description="Generate text from a character model, rebuilt from its run directory.")
+    p.add_argument("run", metavar="DIR", help="run directory written by `seqkit train char-rnn`")
+    p.add_argument("--length", type=int, default=500, help="characters to generate after the prime")
+    p.add_argument("--temperature", type=float, default=1.0, help="softmax temperature; 0 means argmax")
+    p.add_argument("--top-k", type=int, default=0, help="sample among the k most likely characters (0: all)")
+    p.add_argument("--top-p", type=float, default=1.0, help="nucleus sampling mass (1: off)")
+    p.add_argument("--prime", default="", help="text to start from (printed first); default: a newline")
+    p.add_argument("--num-samples", type=int, default=1, help="independent samples, generated as one batch")
+    p.add_argument("--seed", type=int, default=0, help="same seed, same samples")
+    p.add_argument("--checkpoint", default="best", help="best, latest, or a step number")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from seqkit.api import sample
+
+    texts = sample(args.run, length=args.length, temperature=args.temperature, top_k=args.top_k,
+                   top_p=args.top_p, prime=args.prime, num_samples=args.num_samples, seed=args.seed,
+                   checkpoint=args.checkpoint)
+    for i, text in enumerate(texts):
+        if i:
+            sys.stdout.write("\n" + "-" * 40 + "\n")
+        sys.stdout.write(text)
+    sys.stdout.write("\n")
+    return 0

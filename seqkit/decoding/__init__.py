@@ -1,0 +1,1 @@
+"""Inference only: sampling and search over a model's `step` function."""

@@ -1,0 +1,153 @@
+"""Character language modelling as a trainer task, and rebuilding a trained model from its run alone."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import tensorflow as tf
+
+from seqkit import config as config_lib
+from seqkit.config import CharRNNConfig
+from seqkit.data.alphabet import Alphabet
+from seqkit.data.cursor_batches import CursorBatches
+from seqkit.data.embedded import embedded_text
+from seqkit.data.text import read_text
+from seqkit.errors import CheckpointError, DataError
+from seqkit.metrics.perplexity import compiled_forward, lm_nats
+from seqkit.models import RecurrentLM, build_char_model
+from seqkit.training.checkpoints import CheckpointDir, load_variables
+from seqkit.training.distribute import make_strategy
+from seqkit.training.trainer import Trainer, set_seed
+
+ALPHABET_FILE = "alphabet.json"
+CONFIG_FILE = "config.yaml"
+
+
+def load_texts(cfg: CharRNNConfig) -> tuple[str, str]:
+    """(train, valid) text: the files given, or the embedded corpus, split by valid_fraction."""
+    text = read_text(cfg.data) if cfg.data else embedded_text()
+    if cfg.valid:
+        return text, read_text(cfg.valid)
+    cut = int(len(text) * (1 - cfg.valid_fraction))
+    return text[:cut], text[cut:]
+
+
+def make_alphabet(cfg: CharRNNConfig, train: str, valid: str) -> Alphabet:
+    """The preset or the characters of train and valid together (so validation has no unknowns)."""
+    if cfg.alphabet == "text8":
+        return Alphabet.text8(cfg.unknown)
+    return Alphabet.from_text(train + valid, cfg.unknown)
+
+
+class CharLMTask:
+    """Cursor batches over the training ids; loss in nats per character; state carried across steps."""
+
+    unit = "chars"
+
+    def __init__(self, cfg: CharRNNConfig, alphabet: Alphabet, train_ids: np.ndarray,
+                 valid_ids: np.ndarray, model: RecurrentLM) -> None:
+        self.cfg, self.alphabet, self.model = cfg, alphabet, model
+        self.batch_size = cfg.batch_size
+        self.valid_ids = valid_ids
+        self.stream = CursorBatches(train_ids, cfg.batch_size, cfg.seq_len)
+        self._forward = compiled_forward(model)
+
+    def batches(self):
+        return self.stream
+
+    def initial_carry(self) -> tuple[np.ndarray, ...]:
+        return tuple(np.asarray(s) for s in self.model.initial_state(self.cfg.batch_size))
+
+    def loss(self, batch, carry, training: bool):
+        x, y = batch
+        logits, state = self.model(x, tuple(carry), targets=y, training=training)
+        ce = tf.nn.sparse_softmax_cross_entropy_with_logits(y, logits)
+        return tf.reduce_sum(ce), tf.size(y), state
+
+    def evaluate(self) -> dict[str, float]:
+        m = lm_nats(self.model, self.valid_ids, self.cfg.eval_batch_size, 256, self._forward)
+        return {"loss": m["loss"], "bpc": m["bpc"]}
+
+    def data_position(self) -> dict[str, np.ndarray]:
+        return {"cursors": self.stream.cursors}
+
+    def restore_data_position(self, arrays: dict[str, np.ndarray]) -> None:
+        if arrays["cursors"].shape != self.stream.cursors.shape:
+            raise CheckpointError("the checkpoint was written with another batch size")
+        self.stream.cursors = arrays["cursors"].astype(np.int64)
+
+
+def checkpoint_path(run_dir: str | Path, which: str = "best") -> Path:
+    """The 'best', 'latest' or a numbered checkpoint of a run; CheckpointError if there is none."""
+    ckpts = CheckpointDir(run_dir)
+    if which == "best" and (best := ckpts.best()) and ckpts.path(best["step"]).exists():
+        return ckpts.path(best["step"])
+    path = ckpts.latest() if which in ("best", "latest") else ckpts.path(int(which))
+    if path is None or not path.exists():
+        raise CheckpointError(f"{run_dir}: no checkpoint {'' if which in ('best', 'latest') else which} "
+                              "found; train first with `seqkit train char-rnn --run DIR`")
+    return path
+
+
+def load_run(run_dir: str | Path, which: str = "best") -> tuple[CharRNNConfig, Alphabet, RecurrentLM]:
+    """Config, alphabet and model with trained weights, from the run directory alone."""
+    run_dir = Path(run_dir)
+    if not (run_dir / CONFIG_FILE).exists():
+        raise CheckpointError(f"{run_dir}: not a seqkit run directory (no {CONFIG_FILE})")
+    cfg = config_lib.load(run_dir / CONFIG_FILE, CharRNNConfig)
+    alphabet = Alphabet.load(run_dir / ALPHABET_FILE)
+    model = build_char_model(cfg, len(alphabet))
+    load_variables(checkpoint_path(run_dir, which), {"model": model.variables})
+    return cfg, alphabet, model
+
+
+def encode_for_run(alphabet: Alphabet, text: str, what: str) -> np.ndarray:
+    """Encode text with a run's alphabet, saying which text failed."""
+    try:
+        return alphabet.encode(text)
+    except DataError as e:
+        raise DataError(f"{what}: {e}") from None
+
+
+def prepare_run_dir(cfg: CharRNNConfig, resume: bool, overwrite: bool) -> CheckpointDir:
+    """Refuse to clobber a trained run unless asked; make sure a resume has something to resume."""
+    run, ckpts = Path(cfg.run), CheckpointDir(cfg.run, cfg.keep)
+    if resume and not ckpts.steps():
+        raise CheckpointError(f"{run}: nothing to resume (no checkpoints); drop --resume to start training")
+    if not resume and ckpts.steps():
+        if not overwrite:
+            raise CheckpointError(f"{run} already holds checkpoints; pass --resume to continue that run, "
+                                  "--overwrite to discard it, or --run NEW_DIR")
+        shutil.rmtree(ckpts.dir)
+        for name in ("metrics.jsonl", "logs"):
+            path = run / name
+            shutil.rmtree(path) if path.is_dir() else path.unlink(missing_ok=True)
+    run.mkdir(parents=True, exist_ok=True)
+    return ckpts
+
+
+def train_char_rnn(cfg: CharRNNConfig, resume: bool = False, overwrite: bool = False) -> dict[str, float]:
+    """Train (or resume) a character LM in cfg.run; returns the final validation metrics."""
+    cfg.validate()
+    run = Path(cfg.run)
+    ckpts = prepare_run_dir(cfg, resume, overwrite)
+    set_seed(cfg.seed)
+    train, valid = load_texts(cfg)
+    if resume:
+        alphabet = Alphabet.load(run / ALPHABET_FILE)
+        what = f"resuming {run}, whose alphabet has {len(alphabet)} symbols"
+    else:
+        alphabet, what = make_alphabet(cfg, train, valid), "alphabet"
+    train_ids = encode_for_run(alphabet, train, f"training text ({what})")
+    valid_ids = encode_for_run(alphabet, valid, f"validation text ({what})")
+    strategy = make_strategy(cfg.strategy)
+    with strategy.scope():
+        model = build_char_model(cfg, len(alphabet))
+    trainer = Trainer(CharLMTask(cfg, alphabet, train_ids, valid_ids, model), cfg, strategy)
+    if resume:
+        trainer.restore(ckpts.latest())
+    cfg.save(run / CONFIG_FILE)
+    alphabet.save(run / ALPHABET_FILE)
+    return trainer.fit()
