@@ -152,7 +152,9 @@ class Trainer:
         batches = task.batches()
         start, last = time.perf_counter(), None
         window_loss, window_count, window_time = 0.0, 0, time.perf_counter()
-        bar = tqdm(total=cfg.max_steps, initial=self.step, desc="train", unit="step", dynamic_ncols=True)
+        total = None if cfg.max_time else cfg.max_steps  # a time budget ends training at an unknown step
+        bar = tqdm(total=total, initial=self.step, desc="train", unit="step", dynamic_ncols=True,
+                   disable=None)
         try:
             while self.step < cfg.max_steps:
                 loss_sum, count = self.train_step(next(batches))

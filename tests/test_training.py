@@ -1,0 +1,90 @@
+"""The trainer on real text: loss falls, resume is exact, Ctrl-C and NaN are handled, seeds reproduce."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from seqkit.api import train_char_rnn
+from seqkit.errors import CheckpointError, TrainingError
+from seqkit.training.checkpoints import CheckpointDir
+from seqkit.training.trainer import Trainer
+
+
+def train_losses(run: str) -> dict[int, float]:
+    records = [json.loads(line) for line in open(Path(run) / "metrics.jsonl")]
+    return {r["step"]: r["loss"] for r in records if r["split"] == "train"}
+
+
+def test_loss_falls_on_real_text(tiny_cfg) -> None:
+    cfg = tiny_cfg(max_steps=80, eval_every=40, learning_rate=1e-2)
+    first = train_char_rnn(tiny_cfg(run=cfg.run + "0", max_steps=1, eval_every=0))
+    last = train_char_rnn(cfg)
+    losses = train_losses(cfg.run)
+    assert np.mean([losses[s] for s in range(71, 81)]) < np.mean([losses[s] for s in range(1, 11)]) - 0.5
+    assert last["loss"] < first["loss"] - 0.5  # validation nats/char, whole held-out split
+    assert last["bpc"] == pytest.approx(last["loss"] / math.log(2))
+
+
+@pytest.mark.parametrize("cell", ["lstm", "rnn2"])
+def test_resume_equals_uninterrupted_training(tiny_cfg, tmp_path, cell) -> None:
+    straight = tiny_cfg(run=str(tmp_path / "straight"), cell=cell, dropout=0.3, layers=2)
+    train_char_rnn(straight)
+    part = tiny_cfg(run=str(tmp_path / "resumed"), cell=cell, dropout=0.3, layers=2, max_steps=10)
+    train_char_rnn(part)
+    part.max_steps = 20
+    train_char_rnn(part, resume=True)
+    a, b = train_losses(straight.run), train_losses(part.run)
+    assert sorted(a) == sorted(b) == list(range(1, 21))
+    np.testing.assert_allclose([b[s] for s in range(11, 21)], [a[s] for s in range(11, 21)], atol=1e-6)
+
+
+def test_same_seed_same_numbers(tiny_cfg, tmp_path) -> None:
+    a = train_char_rnn(tiny_cfg(run=str(tmp_path / "a"), max_steps=5, eval_every=0))
+    b = train_char_rnn(tiny_cfg(run=str(tmp_path / "b"), max_steps=5, eval_every=0))
+    c = train_char_rnn(tiny_cfg(run=str(tmp_path / "c"), max_steps=5, eval_every=0, seed=2))
+    assert a["loss"] == b["loss"] and a["loss"] != c["loss"]
+
+
+def test_ctrl_c_saves_and_resume_continues(tiny_cfg, monkeypatch) -> None:
+    cfg = tiny_cfg(eval_every=0)
+    real_step = Trainer.train_step
+
+    def interrupted(self, batch):
+        if self.step == 7:
+            raise KeyboardInterrupt
+        return real_step(self, batch)
+
+    monkeypatch.setattr(Trainer, "train_step", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        train_char_rnn(cfg)
+    assert CheckpointDir(cfg.run).steps() == [7]
+    monkeypatch.setattr(Trainer, "train_step", real_step)
+    assert train_char_rnn(cfg, resume=True)["step"] == 20
+
+
+def test_nan_loss_stops_with_step_and_last_good_checkpoint(tiny_cfg) -> None:
+    cfg = tiny_cfg(cell="rnn1", activation="relu", optimizer="sgd", learning_rate=1e30, clip_norm=0,
+                   eval_every=1, max_steps=50)
+    with pytest.raises(TrainingError, match=r"the loss became (nan|inf) at step \d+; last good checkpoint: "):
+        train_char_rnn(cfg)
+
+
+def test_existing_run_is_not_clobbered(tiny_cfg) -> None:
+    cfg = tiny_cfg(max_steps=2, eval_every=0)
+    train_char_rnn(cfg)
+    with pytest.raises(CheckpointError, match="--resume"):
+        train_char_rnn(cfg)
+    assert train_char_rnn(cfg, overwrite=True)["step"] == 2
+
+
+def test_keeps_last_n_and_the_best(tiny_cfg) -> None:
+    cfg = tiny_cfg(max_steps=12, eval_every=2, keep=2)
+    train_char_rnn(cfg)
+    ckpts = CheckpointDir(cfg.run)
+    best = ckpts.best()["step"]
+    assert set(ckpts.steps()) == {10, 12} | {best}
