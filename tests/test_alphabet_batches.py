@@ -85,7 +85,7 @@ def test_unknown_policy_unk_maps_to_the_unk_symbol() -> None:
 
 
 def test_alphabet_save_load_round_trip(tmp_path) -> None:
-    a = Alphabet.from_text("hello, world\n", "unk")
+    a = Alphabet.from_text("hello, world\n", unknown="unk")
     a.save(tmp_path / "a.json")
     assert Alphabet.load(tmp_path / "a.json") == a
     (tmp_path / "bad.json").write_text("{")
@@ -107,3 +107,14 @@ def test_read_text_errors(tmp_path) -> None:
 def test_too_little_text_for_the_batch_shape() -> None:
     with pytest.raises(DataError, match="needs at least"):
         CursorBatches(np.zeros(50, np.uint8), batch_size=8, seq_len=10)
+
+
+def test_encode_in_chunks_reports_the_global_position(monkeypatch) -> None:
+    import seqkit.data.alphabet as alphabet_module
+
+    monkeypatch.setattr(alphabet_module, "ENCODE_CHUNK", 7)
+    a = Alphabet.text8()
+    text = "the quick brown fox jumps over"
+    assert a.decode(a.encode(text)) == text
+    with pytest.raises(DataError, match="at position 23"):
+        a.encode(text[:23] + "!" + text[24:])

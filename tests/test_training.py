@@ -88,3 +88,14 @@ def test_keeps_last_n_and_the_best(tiny_cfg) -> None:
     ckpts = CheckpointDir(cfg.run)
     best = ckpts.best()["step"]
     assert set(ckpts.steps()) == {10, 12} | {best}
+
+
+def test_staircase_exponential_schedule_and_tensorboard(tiny_cfg) -> None:
+    cfg = tiny_cfg(schedule="exponential", decay_steps=4, decay_rate=0.5, max_steps=10, eval_every=5)
+    train_char_rnn(cfg)
+    records = [json.loads(line) for line in open(Path(cfg.run) / "metrics.jsonl")]
+    lrs = {r["step"]: r["lr"] for r in records if r["split"] == "train"}
+    # the rate in force after `step` updates: lr0 * 0.5 ** floor(step / 4)
+    assert lrs == pytest.approx({s: 5e-3 * 0.5 ** (s // 4) for s in range(1, 11)})
+    assert list((Path(cfg.run) / "logs").glob("events.out.tfevents.*"))
+    assert [r["step"] for r in records if r["split"] == "valid"] == [5, 10]

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import argparse
 
+from seqkit.cli.common import verb_parser
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the `evaluate` verb."""
-    p = sub.add_parser("evaluate", help="score a text with a trained model",
-                       formatter_class=argparse.ArgumentDefaultsHelpFormatter,
-                       description="Print the nats/char and bits/char of a text under a character model, "
-                       "state carried through the whole text.")
-    p.add_argument("run", metavar="DIR", help="run directory written by `seqkit train char-rnn`")
+    p = verb_parser(sub, "evaluate", "score a text with a trained model",
+                    "Print the nats/char and bits/char of a text under a character model, state carried "
+                    "through the whole text.")
     p.add_argument("--data", required=True, metavar="FILE", help="UTF-8 text to score")
     p.add_argument("--batch-size", type=int, default=64, help="parallel streams over the text")
     p.add_argument("--seq-len", type=int, default=256, help="characters per compiled window")
-    p.add_argument("--checkpoint", default="best", help="best, latest, or a step number")
     p.set_defaults(func=run)
 
 

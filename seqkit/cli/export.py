@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import argparse
 
+from seqkit.cli.common import verb_parser
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the `export` verb."""
-    p = sub.add_parser("export", help="export a model's weights to HDF5",
-                       formatter_class=argparse.ArgumentDefaultsHelpFormatter,
-                       description="Write a trained model's weights to HDF5 (h5py): one dataset per "
-                       "variable under its name. `seqkit.api.import_h5` loads them back.")
-    p.add_argument("run", metavar="DIR", help="run directory")
+    p = verb_parser(sub, "export", "export a model's weights to HDF5",
+                    "Write a trained model's weights to HDF5 (h5py): one dataset per variable under its "
+                    "name. `seqkit.api.import_h5` loads them back.")
     p.add_argument("--h5", required=True, metavar="FILE", help="HDF5 file to write")
-    p.add_argument("--checkpoint", default="best", help="best, latest, or a step number")
     p.set_defaults(func=run)
 
 

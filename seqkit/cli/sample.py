@@ -5,13 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 
+from seqkit.cli.common import verb_parser
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the `sample` verb."""
-    p = sub.add_parser("sample", help="generate text from a trained character model",
-                       formatter_class=argparse.ArgumentDefaultsHelpFormatter,
-                       description="Generate text from a character model, rebuilt from its run directory.")
-    p.add_argument("run", metavar="DIR", help="run directory written by `seqkit train char-rnn`")
+    p = verb_parser(sub, "sample", "generate text from a trained character model",
+                    "Generate text from a character model, rebuilt from its run directory.")
     p.add_argument("--length", type=int, default=500, help="characters to generate after the prime")
     p.add_argument("--temperature", type=float, default=1.0, help="softmax temperature; 0 means argmax")
     p.add_argument("--top-k", type=int, default=0, help="sample among the k most likely characters (0: all)")
@@ -19,7 +19,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--prime", default="", help="text to start from (printed first); default: a newline")
     p.add_argument("--num-samples", type=int, default=1, help="independent samples, generated as one batch")
     p.add_argument("--seed", type=int, default=0, help="same seed, same samples")
-    p.add_argument("--checkpoint", default="best", help="best, latest, or a step number")
     p.set_defaults(func=run)
 
 

@@ -38,7 +38,7 @@ def make_alphabet(cfg: CharRNNConfig, train: str, valid: str) -> Alphabet:
     """The preset or the characters of train and valid together (so validation has no unknowns)."""
     if cfg.alphabet == "text8":
         return Alphabet.text8(cfg.unknown)
-    return Alphabet.from_text(train + valid, cfg.unknown)
+    return Alphabet.from_text(train, valid, unknown=cfg.unknown)
 
 
 class CharLMTask:
