@@ -13,7 +13,10 @@ def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
     return code, out.out, out.err
 
 
-@pytest.mark.parametrize("argv", [[v] for v in VERBS] + [["train", "char-rnn"], ["data", "fetch"]])
+SUBVERBS = [["train", "char-rnn"], ["data", "fetch"], ["evaluate", "lm"]]
+
+
+@pytest.mark.parametrize("argv", [[v] for v in VERBS] + SUBVERBS)
 def test_every_verb_has_help(argv, capsys) -> None:
     with pytest.raises(SystemExit) as e:
         main([*argv, "--help"])
@@ -32,6 +35,7 @@ def test_train_sample_evaluate_export(tmp_path, text_file, capsys) -> None:
     assert code == 0 and out.startswith("The ") and len(out) == 55
     code, out, _ = run_cli(capsys, "evaluate", run, "--data", str(text_file))
     assert code == 0 and "bits/char" in out
+    assert run_cli(capsys, "evaluate", "lm", run, "--data", str(text_file))[1] == out
     code, out, _ = run_cli(capsys, "export", run, "--h5", str(tmp_path / "w.h5"))
     assert code == 0 and (tmp_path / "w.h5").exists()
     # resuming keeps the run's settings and takes the new step limit

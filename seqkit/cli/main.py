@@ -7,6 +7,7 @@ import importlib
 import sys
 
 from seqkit import __version__
+from seqkit.cli import evaluate
 from seqkit.errors import SeqkitError
 
 # Each module defines `register(subparsers)`, which adds its parser and sets `func=run(args) -> int`.
@@ -23,9 +24,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def subcommands(parser: argparse.ArgumentParser, verb: str) -> set[str]:
+    """The names of a verb's sub-commands (for `evaluate`'s default kind)."""
+    verbs = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    inner = verbs.choices[verb]
+    return {name for a in inner._actions if isinstance(a, argparse._SubParsersAction) for name in a.choices}
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script; returns the process exit code."""
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = parser.parse_args(evaluate.with_default_kind(argv, subcommands(parser, "evaluate")))
     try:
         return int(args.func(args) or 0)
     except SeqkitError as e:

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import numpy as np
 import tensorflow as tf
 
-from seqkit import config as config_lib
 from seqkit.config import CharRNNConfig
 from seqkit.data.alphabet import Alphabet
 from seqkit.data.cursor_batches import CursorBatches
@@ -17,12 +15,17 @@ from seqkit.data.text import read_text
 from seqkit.errors import CheckpointError, DataError
 from seqkit.metrics.perplexity import compiled_forward, lm_nats
 from seqkit.models import RecurrentLM, build_char_model
-from seqkit.training.checkpoints import CheckpointDir, load_variables
+from seqkit.training.checkpoints import (
+    CONFIG_FILE,
+    checkpoint_path,
+    load_variables,
+    prepare_run_dir,
+    read_run_config,
+)
 from seqkit.training.distribute import make_strategy
 from seqkit.training.trainer import Trainer, set_seed
 
 ALPHABET_FILE = "alphabet.json"
-CONFIG_FILE = "config.yaml"
 
 
 def load_texts(cfg: CharRNNConfig) -> tuple[str, str]:
@@ -79,24 +82,10 @@ class CharLMTask:
         self.stream.cursors = arrays["cursors"].astype(np.int64)
 
 
-def checkpoint_path(run_dir: str | Path, which: str = "best") -> Path:
-    """The 'best', 'latest' or a numbered checkpoint of a run; CheckpointError if there is none."""
-    ckpts = CheckpointDir(run_dir)
-    if which == "best" and (best := ckpts.best()) and ckpts.path(best["step"]).exists():
-        return ckpts.path(best["step"])
-    path = ckpts.latest() if which in ("best", "latest") else ckpts.path(int(which))
-    if path is None or not path.exists():
-        raise CheckpointError(f"{run_dir}: no checkpoint {'' if which in ('best', 'latest') else which} "
-                              "found; train first with `seqkit train char-rnn --run DIR`")
-    return path
-
-
 def load_run(run_dir: str | Path, which: str = "best") -> tuple[CharRNNConfig, Alphabet, RecurrentLM]:
     """Config, alphabet and model with trained weights, from the run directory alone."""
     run_dir = Path(run_dir)
-    if not (run_dir / CONFIG_FILE).exists():
-        raise CheckpointError(f"{run_dir}: not a seqkit run directory (no {CONFIG_FILE})")
-    cfg = config_lib.load(run_dir / CONFIG_FILE, CharRNNConfig)
+    cfg = read_run_config(run_dir, CharRNNConfig)
     alphabet = Alphabet.load(run_dir / ALPHABET_FILE)
     model = build_char_model(cfg, len(alphabet))
     load_variables(checkpoint_path(run_dir, which), {"model": model.variables})
@@ -109,23 +98,6 @@ def encode_for_run(alphabet: Alphabet, text: str, what: str) -> np.ndarray:
         return alphabet.encode(text)
     except DataError as e:
         raise DataError(f"{what}: {e}") from None
-
-
-def prepare_run_dir(cfg: CharRNNConfig, resume: bool, overwrite: bool) -> CheckpointDir:
-    """Refuse to clobber a trained run unless asked; make sure a resume has something to resume."""
-    run, ckpts = Path(cfg.run), CheckpointDir(cfg.run, cfg.keep)
-    if resume and not ckpts.steps():
-        raise CheckpointError(f"{run}: nothing to resume (no checkpoints); drop --resume to start training")
-    if not resume and ckpts.steps():
-        if not overwrite:
-            raise CheckpointError(f"{run} already holds checkpoints; pass --resume to continue that run, "
-                                  "--overwrite to discard it, or --run NEW_DIR")
-        shutil.rmtree(ckpts.dir)
-        for name in ("metrics.jsonl", "logs"):
-            path = run / name
-            shutil.rmtree(path) if path.is_dir() else path.unlink(missing_ok=True)
-    run.mkdir(parents=True, exist_ok=True)
-    return ckpts
 
 
 def train_char_rnn(cfg: CharRNNConfig, resume: bool = False, overwrite: bool = False) -> dict[str, float]:

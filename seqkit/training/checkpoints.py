@@ -9,15 +9,19 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
 
 import h5py
 import numpy as np
 
+from seqkit import config as config_lib
+from seqkit.config import TrainConfig
 from seqkit.errors import CheckpointError
 from seqkit.fileio import atomic_write, atomic_write_text
 
 CKPT = re.compile(r"ckpt-(\d+)\.h5$")
+CONFIG_FILE = "config.yaml"
 
 
 def relative_name(path: str) -> str:
@@ -117,3 +121,40 @@ class CheckpointDir:
         for step in self.steps()[:-self.keep]:
             if step != best:
                 self.path(step).unlink(missing_ok=True)
+
+
+def checkpoint_path(run_dir: str | Path, which: str = "best") -> Path:
+    """The 'best', 'latest' or a numbered checkpoint of a run; CheckpointError if there is none."""
+    ckpts = CheckpointDir(run_dir)
+    if which == "best" and (best := ckpts.best()) and ckpts.path(best["step"]).exists():
+        return ckpts.path(best["step"])
+    path = ckpts.latest() if which in ("best", "latest") else ckpts.path(int(which))
+    if path is None or not path.exists():
+        raise CheckpointError(f"{run_dir}: no checkpoint {'' if which in ('best', 'latest') else which} "
+                              "found; train first with `seqkit train MODEL --run DIR`")
+    return path
+
+
+def prepare_run_dir(cfg: TrainConfig, resume: bool, overwrite: bool) -> CheckpointDir:
+    """Refuse to clobber a trained run unless asked; make sure a resume has something to resume."""
+    run, ckpts = Path(cfg.run), CheckpointDir(cfg.run, cfg.keep)
+    if resume and not ckpts.steps():
+        raise CheckpointError(f"{run}: nothing to resume (no checkpoints); drop --resume to start training")
+    if not resume and ckpts.steps():
+        if not overwrite:
+            raise CheckpointError(f"{run} already holds checkpoints; pass --resume to continue that run, "
+                                  "--overwrite to discard it, or --run NEW_DIR")
+        shutil.rmtree(ckpts.dir)
+        for name in ("metrics.jsonl", "logs"):
+            path = run / name
+            shutil.rmtree(path) if path.is_dir() else path.unlink(missing_ok=True)
+    run.mkdir(parents=True, exist_ok=True)
+    return ckpts
+
+
+def read_run_config(run_dir: str | Path, cls: type) -> TrainConfig:
+    """The validated config.yaml of a run directory; CheckpointError if it is not a run."""
+    path = Path(run_dir) / CONFIG_FILE
+    if not path.exists():
+        raise CheckpointError(f"{run_dir}: not a seqkit run directory (no {CONFIG_FILE})")
+    return config_lib.load(path, cls)
