@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from seqkit.cli import main as cli_main
+from seqkit.cli.main import main
 from seqkit.data.embedded import EMBEDDED_SHA256, embedded_text
 from seqkit.data_prep import shakespeare, text8
 from seqkit.data_prep.fetch import download, sha256_of, verify_sha256
@@ -136,25 +136,18 @@ def test_embedded_corpus_loads_and_matches_its_digest() -> None:
     assert hashlib.sha256(raw).hexdigest() == EMBEDDED_SHA256 == shakespeare.TEXT_SHA256
 
 
-@pytest.fixture
-def cli(monkeypatch: pytest.MonkeyPatch):
-    """The real `seqkit` entry point, with only the `data` verb so other verbs' modules are not needed."""
-    monkeypatch.setattr(cli_main, "VERBS", ("data",))
-    return cli_main.main
-
-
-def test_cli_data_fetch_from_file(tmp_path: Path, cli, capsys: pytest.CaptureFixture) -> None:
+def test_cli_data_fetch_from_file(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     src = tmp_path / "works.txt"
     src.write_text("To be, or not to be, that is the question.\n" * 40)
     out = tmp_path / "data"
-    assert cli(["data", "fetch", "shakespeare", "--from", str(src), "--out", str(out)]) == 0
+    assert main(["data", "fetch", "shakespeare", "--from", str(src), "--out", str(out)]) == 0
     printed = capsys.readouterr().out.split()
     assert printed == [str(out / n) for n in ("shakespeare.txt", "train.txt", "valid.txt")]
     assert all(Path(p).is_file() for p in printed)
 
 
-def test_cli_data_fetch_missing_file_exits_2(tmp_path: Path, cli, capsys: pytest.CaptureFixture) -> None:
+def test_cli_data_fetch_missing_file_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     missing = tmp_path / "nope.txt"
-    assert cli(["data", "fetch", "text8", "--from", str(missing), "--out", str(tmp_path / "o")]) == 2
+    assert main(["data", "fetch", "text8", "--from", str(missing), "--out", str(tmp_path / "o")]) == 2
     err = capsys.readouterr().err
     assert str(missing) in err and err.count("\n") == 1
