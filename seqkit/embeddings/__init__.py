@@ -1,0 +1,1 @@
+"""Word vectors: loading them in the formats users have, and training word2vec with gensim."""
