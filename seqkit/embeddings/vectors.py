@@ -2,6 +2,7 @@
 
 Formats: gensim's own KeyedVectors file (`kv.save(...)`), word2vec binary, word2vec text (a
 "count dims" header line), and GloVe text (no header). `format="auto"` tells them apart by content.
+`save_vectors` writes any of the four.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from seqkit.errors import DataError
+from seqkit.fileio import atomic_write
 
 FORMATS = ("auto", "gensim", "word2vec-bin", "word2vec-text", "glove")
 
@@ -58,3 +60,17 @@ def load_vectors(path: str | Path, format: str = "auto", limit: int | None = Non
                                                  no_header=fmt == "glove")
     except (ValueError, UnicodeDecodeError, EOFError, OSError) as e:
         raise DataError(f"{path}: cannot read it as {fmt} vectors ({e})") from None
+
+
+def save_vectors(kv, path: str | Path, format: str = "word2vec-bin") -> Path:
+    """Write KeyedVectors atomically in one of the formats `load_vectors` reads."""
+    if format not in FORMATS[1:]:
+        raise DataError(f"unknown vectors format {format!r}; choose one of {', '.join(FORMATS[1:])}")
+
+    def write(tmp: str) -> None:
+        if format == "gensim":
+            kv.save(tmp, separately=[])  # one file: no .npy sidecars left behind by the rename
+        else:
+            kv.save_word2vec_format(tmp, binary=format == "word2vec-bin", write_header=format != "glove")
+
+    return atomic_write(path, write)
