@@ -62,7 +62,7 @@ def main() -> None:
     p.add_argument("--data", default=str(SHAKESPEARE))
     p.add_argument("--seconds", type=float, default=600.0)
     p.add_argument("--run", default="", help="run directory (default: a temporary one)")
-    tunable = ("cell", "layers", "units", "embedding_dim", "dropout", "batch_size", "seq_len",
+    tunable = ("cell", "layers", "units", "embedding_dim", "dropout", "batch_size", "seq_len", "reset_every",
                "learning_rate", "schedule", "decay_steps", "decay_rate", "seed")
     defaults = CharRNNConfig()
     for f in fields(CharRNNConfig):

@@ -37,7 +37,8 @@ def test_cursor_batches_follow_the_seed_scheme(shakespeare_slice: str) -> None:
     alphabet = Alphabet.from_text(text)
     stream = CursorBatches(alphabet.encode(text), batch_size=7, seq_len=10)
     for expected in seed_batches(text, 7, 10, steps=80):  # 80 steps wrap around the text
-        x, y = next(stream)
+        x, y, keep = next(stream)
+        assert keep.all()  # no resets unless asked for
         chars = np.array([[alphabet.symbols.index(c) for c in step] for step in expected]).T  # [B, T+1]
         np.testing.assert_array_equal(x, chars[:, :-1])
         np.testing.assert_array_equal(y, chars[:, 1:])
@@ -45,10 +46,18 @@ def test_cursor_batches_follow_the_seed_scheme(shakespeare_slice: str) -> None:
 
 def test_next_step_starts_at_last_target() -> None:
     stream = CursorBatches(np.arange(1000, dtype=np.uint16), batch_size=4, seq_len=8)
-    x1, y1 = next(stream)
-    x2, _ = next(stream)
+    x1, y1, _ = next(stream)
+    x2, _, _ = next(stream)
     np.testing.assert_array_equal(x2[:, 0], y1[:, -1])
     assert x1.dtype == np.int32
+
+
+def test_staggered_state_resets() -> None:
+    stream = CursorBatches(np.arange(1000, dtype=np.uint16), batch_size=4, seq_len=5, reset_every=3)
+    keeps = np.array([next(stream)[2] for _ in range(6)])
+    # stream b resets at the steps where (step + b) % 3 == 0
+    expected = np.array([[(s + b) % 3 != 0 for b in range(4)] for s in range(6)], np.float32)
+    np.testing.assert_array_equal(keeps, expected)
 
 
 def test_eval_windows_score_every_character_once() -> None:

@@ -10,7 +10,10 @@ import numpy as np
 import pytest
 
 from seqkit.api import train_char_rnn
+from seqkit.data.alphabet import Alphabet
 from seqkit.errors import CheckpointError, TrainingError
+from seqkit.models import build_char_model
+from seqkit.training.char_lm_task import CharLMTask
 from seqkit.training.checkpoints import CheckpointDir
 from seqkit.training.trainer import Trainer
 
@@ -99,3 +102,20 @@ def test_staircase_exponential_schedule_and_tensorboard(tiny_cfg) -> None:
     assert lrs == pytest.approx({s: 5e-3 * 0.5 ** (s // 4) for s in range(1, 11)})
     assert list((Path(cfg.run) / "logs").glob("events.out.tfevents.*"))
     assert [r["step"] for r in records if r["split"] == "valid"] == [5, 10]
+
+
+def test_reset_streams_start_from_the_zero_state(tiny_cfg) -> None:
+    cfg = tiny_cfg(batch_size=2)
+    text = "the cat sat on the mat, the end.\n" * 40
+    alphabet = Alphabet.from_text(text)
+    ids = alphabet.encode(text)
+    model = build_char_model(cfg, len(alphabet))
+    task = CharLMTask(cfg, alphabet, ids, ids, model)
+    x, y, _ = next(task.batches())
+    warm = tuple(np.full(s.shape, 0.5, np.float32) for s in task.initial_carry())
+    keep = np.array([0.0, 1.0], np.float32)
+    _, _, state = task.loss((x, y, keep), warm, False)
+    _, zero_state = model(x, model.initial_state(2))
+    _, warm_state = model(x, warm)
+    np.testing.assert_allclose(state[0][0], zero_state[0][0], atol=1e-6)  # stream 0 was reset
+    np.testing.assert_allclose(state[0][1], warm_state[0][1], atol=1e-6)  # stream 1 carried its state

@@ -3,6 +3,11 @@
 B cursors start at offsets k * (N // B). Each step yields T + 1 characters per cursor: inputs are the
 first T, targets the last T. The cursor then advances by T, so the next step starts at this step's last
 target and each stream continues where it stopped; the RNN state is carried across steps to match.
+
+With `reset_every` = K, stream b's state is cleared at the steps where (step + b) % K == 0: a 1/K share
+of the streams starts afresh at every step. Without it, a stream's state is never reset, and an LSTM
+learns to lean on cell units that drift for 100,000 characters; from the zero state that sampling and
+evaluation start with, such a model measured 2.15 nats/char where its carried state gave 1.38.
 """
 
 from __future__ import annotations
@@ -13,24 +18,33 @@ from seqkit.errors import DataError
 
 
 class CursorBatches:
-    """Infinite (inputs, targets) [B, T] batches; `cursors` is the whole position, for checkpoints."""
+    """Infinite (inputs, targets [B, T], keep [B]) batches; keep is 0 where a stream's state resets.
 
-    def __init__(self, ids: np.ndarray, batch_size: int, seq_len: int) -> None:
+    `cursors` and `step` are the whole position, for checkpoints.
+    """
+
+    def __init__(self, ids: np.ndarray, batch_size: int, seq_len: int, reset_every: int = 0) -> None:
         if len(ids) < batch_size * (seq_len + 1):
             raise DataError(f"the training text has {len(ids)} characters; batch size {batch_size} x "
                             f"unrollings {seq_len} needs at least {batch_size * (seq_len + 1)}")
-        self.ids, self.seq_len = ids, seq_len
+        self.ids, self.seq_len, self.reset_every = ids, seq_len, reset_every
         segment = len(ids) // batch_size
         self.cursors = np.arange(batch_size, dtype=np.int64) * segment
+        self.step = 0
         self._window = np.arange(seq_len + 1, dtype=np.int64)
+        self._streams = np.arange(batch_size, dtype=np.int64)
 
     def __iter__(self) -> CursorBatches:
         return self
 
-    def __next__(self) -> tuple[np.ndarray, np.ndarray]:
+    def __next__(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         chunk = self.ids[(self.cursors[:, None] + self._window) % len(self.ids)].astype(np.int32)
+        keep = np.ones(len(self.cursors), np.float32)
+        if self.reset_every:
+            keep[(self.step + self._streams) % self.reset_every == 0] = 0.0
         self.cursors = (self.cursors + self.seq_len) % len(self.ids)
-        return chunk[:, :-1], chunk[:, 1:]
+        self.step += 1
+        return chunk[:, :-1], chunk[:, 1:], keep
 
 
 def eval_windows(ids: np.ndarray, batch_size: int, seq_len: int):

@@ -48,13 +48,15 @@ class CharLMTask:
     """Cursor batches over the training ids; loss in nats per character; state carried across steps."""
 
     unit = "chars"
+    goals = {"loss": "min", "bpc": "min"}
 
     def __init__(self, cfg: CharRNNConfig, alphabet: Alphabet, train_ids: np.ndarray,
                  valid_ids: np.ndarray, model: RecurrentLM) -> None:
         self.cfg, self.alphabet, self.model = cfg, alphabet, model
         self.batch_size = cfg.batch_size
+        self.steps_per_epoch = max(1, len(train_ids) // (cfg.batch_size * cfg.seq_len))
         self.valid_ids = valid_ids
-        self.stream = CursorBatches(train_ids, cfg.batch_size, cfg.seq_len)
+        self.stream = CursorBatches(train_ids, cfg.batch_size, cfg.seq_len, cfg.reset_every)
         self._forward = compiled_forward(model)
 
     def batches(self):
@@ -64,8 +66,9 @@ class CharLMTask:
         return tuple(np.asarray(s) for s in self.model.initial_state(self.cfg.batch_size))
 
     def loss(self, batch, carry, training: bool):
-        x, y = batch
-        logits, state = self.model(x, tuple(carry), targets=y, training=training)
+        x, y, keep = batch
+        carry = tuple(c * tf.cast(keep[:, None], c.dtype) for c in carry)
+        logits, state = self.model(x, carry, targets=y, training=training)
         ce = tf.nn.sparse_softmax_cross_entropy_with_logits(y, logits)
         return tf.reduce_sum(ce), tf.size(y), state
 
@@ -74,12 +77,13 @@ class CharLMTask:
         return {"loss": m["loss"], "bpc": m["bpc"]}
 
     def data_position(self) -> dict[str, np.ndarray]:
-        return {"cursors": self.stream.cursors}
+        return {"cursors": self.stream.cursors, "stream_step": np.array(self.stream.step)}
 
     def restore_data_position(self, arrays: dict[str, np.ndarray]) -> None:
         if arrays["cursors"].shape != self.stream.cursors.shape:
             raise CheckpointError("the checkpoint was written with another batch size")
         self.stream.cursors = arrays["cursors"].astype(np.int64)
+        self.stream.step = int(arrays["stream_step"])
 
 
 def load_run(run_dir: str | Path, which: str = "best") -> tuple[CharRNNConfig, Alphabet, RecurrentLM]:

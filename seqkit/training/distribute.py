@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import tensorflow as tf
 
@@ -18,6 +20,17 @@ def make_strategy(name: str) -> tf.distribute.Strategy:
     if name == "multiworker":
         return tf.distribute.MultiWorkerMirroredStrategy()
     raise ConfigError(f"unknown strategy {name!r}")
+
+
+def output_dir(strategy: tf.distribute.Strategy, run_dir: Path) -> Path:
+    """Where this process writes checkpoints and logs: the run itself on the chief, a scratch folder
+    inside it on other workers (they train in lockstep, so the chief's files are the run's)."""
+    resolver = getattr(strategy, "cluster_resolver", None)
+    if resolver is None or not resolver.task_type:
+        return run_dir
+    first_worker = resolver.task_type == "worker" and resolver.task_id == 0
+    chief = resolver.task_type == "chief" or (first_worker and "chief" not in resolver.cluster_spec().jobs)
+    return run_dir if chief else run_dir / f"{resolver.task_type}-{resolver.task_id}"
 
 
 def split(strategy: tf.distribute.Strategy, arrays: tuple, batch_size: int):
@@ -38,9 +51,8 @@ def split(strategy: tf.distribute.Strategy, arrays: tuple, batch_size: int):
 
 
 def gather(strategy: tf.distribute.Strategy, values) -> tuple[np.ndarray, ...]:
-    """Concatenate per-replica tensors back into global NumPy arrays (batch axis first)."""
-    return tuple(np.concatenate([t.numpy() for t in strategy.experimental_local_results(v)])
-                 for v in values)
+    """Concatenate per-replica tensors of every worker back into global NumPy arrays (batch axis first)."""
+    return tuple(strategy.gather(v, axis=0).numpy() for v in values)
 
 
 def total(strategy: tf.distribute.Strategy, value) -> float:
