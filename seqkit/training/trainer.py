@@ -1,8 +1,9 @@
 """One training loop for every seqkit model.
 
 A task supplies the model, the batches and a loss; the trainer owns everything else: the compiled
-step, optimizer and schedule, clipping, evaluation, checkpoints (atomic, last N + best), exact resume,
-Ctrl-C, NaN detection, tqdm progress, TensorBoard scalars and metrics.jsonl.
+step, optimizer and schedule, clipping, evaluation, checkpoints (atomic, last N + best by the selected
+metric, lower or higher is better), early stopping, step/epoch/time limits, exact resume, Ctrl-C, NaN
+detection, tqdm progress, TensorBoard scalars and metrics.jsonl.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from __future__ import annotations
 import json
 import math
 import random
+import signal
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,7 +24,7 @@ import tensorflow as tf
 from tqdm import tqdm
 
 from seqkit.config import TrainConfig
-from seqkit.errors import TrainingError
+from seqkit.errors import ConfigError, TrainingError
 from seqkit.training import distribute
 from seqkit.training.checkpoints import CheckpointDir, load_variables, save_variables
 
@@ -32,6 +35,8 @@ class Task(Protocol):
     model: keras.Model
     batch_size: int
     unit: str  # what `count` counts, for throughput: "chars", "tokens", "examples"
+    steps_per_epoch: int  # optimizer steps in one pass over the training data
+    goals: dict[str, str]  # validation metrics that can rank checkpoints: "min" or "max"; first = default
 
     def batches(self) -> Iterator[tuple[np.ndarray, ...]]:
         """Endless training batches (NumPy, batch axis first)."""
@@ -43,7 +48,7 @@ class Task(Protocol):
         """(sum of per-unit losses in nats, number of units, new carry) for one replica's batch."""
 
     def evaluate(self) -> dict[str, float]:
-        """Validation metrics; the first key is the one checkpoints are ranked by (lower is better)."""
+        """Validation metrics, among them every key of `goals`."""
 
     def data_position(self) -> dict[str, np.ndarray]:
         """Where the batch stream is, to be checkpointed."""
@@ -59,18 +64,60 @@ def set_seed(seed: int) -> None:
     keras.utils.set_random_seed(seed)
 
 
-def make_optimizer(cfg: TrainConfig) -> keras.optimizers.Optimizer:
-    """Adam or SGD with the configured schedule and global-norm clipping."""
+def make_optimizer(cfg: TrainConfig, run_steps: float = math.inf) -> keras.optimizers.Optimizer:
+    """Adam or SGD with the configured schedule and global-norm clipping; decay_steps 0 means the
+    whole run (`run_steps`)."""
     lr: float | keras.optimizers.schedules.LearningRateSchedule = cfg.learning_rate
+    decay_steps = cfg.decay_steps or run_steps
+    if cfg.schedule != "constant" and not math.isfinite(decay_steps):
+        raise ConfigError("decay_steps 0 decays over the whole run, which needs max_steps or epochs")
     if cfg.schedule == "exponential":
-        lr = keras.optimizers.schedules.ExponentialDecay(cfg.learning_rate, cfg.decay_steps, cfg.decay_rate,
+        lr = keras.optimizers.schedules.ExponentialDecay(cfg.learning_rate, decay_steps, cfg.decay_rate,
                                                          staircase=cfg.staircase)
     elif cfg.schedule == "cosine":
-        lr = keras.optimizers.schedules.CosineDecay(cfg.learning_rate, cfg.decay_steps, alpha=cfg.decay_rate)
+        lr = keras.optimizers.schedules.CosineDecay(cfg.learning_rate, decay_steps, alpha=cfg.decay_rate)
     clip = cfg.clip_norm or None
     if cfg.optimizer == "sgd":
         return keras.optimizers.SGD(lr, global_clipnorm=clip)
     return keras.optimizers.Adam(lr, global_clipnorm=clip)
+
+
+def selected_metric(task: Task, cfg: TrainConfig) -> tuple[str, str]:
+    """(metric, "min" or "max") that ranks checkpoints: cfg.select, else the task's first goal."""
+    name = cfg.select or next(iter(task.goals))
+    if name not in task.goals:
+        raise ConfigError(f"select must be one of {', '.join(task.goals)} for this model, not {name!r}")
+    return name, task.goals[name]
+
+
+def stop_step(task: Task, cfg: TrainConfig) -> float:
+    """The step training ends at: the first of max_steps and epochs that is set (inf: max_time only)."""
+    limits = [cfg.max_steps] if cfg.max_steps else []
+    if cfg.epochs:
+        limits.append(cfg.epochs * task.steps_per_epoch)
+    return min(limits) if limits else math.inf
+
+
+class CtrlC:
+    """While installed, a first Ctrl-C only sets `pressed`, which the loop checks between steps, so the
+    checkpoint it saves holds whole steps (weights, optimizer, data position and step count agree); a
+    second Ctrl-C interrupts at once."""
+
+    def __init__(self) -> None:
+        self.pressed = False
+        self.previous = None
+        if threading.current_thread() is threading.main_thread():  # signals reach the main thread only
+            self.previous = signal.signal(signal.SIGINT, self._handle)
+
+    def _handle(self, signum, frame) -> None:
+        if self.pressed:
+            raise KeyboardInterrupt
+        self.pressed = True
+
+    def restore(self) -> None:
+        """Put the previous Ctrl-C handler back."""
+        if self.previous is not None:
+            signal.signal(signal.SIGINT, self.previous)
 
 
 class Trainer:
@@ -78,12 +125,16 @@ class Trainer:
 
     def __init__(self, task: Task, cfg: TrainConfig, strategy: tf.distribute.Strategy) -> None:
         self.task, self.cfg, self.strategy = task, cfg, strategy
-        self.run_dir = Path(cfg.run)
+        self.run_dir = distribute.output_dir(strategy, Path(cfg.run))
         self.ckpts = CheckpointDir(self.run_dir, cfg.keep)
+        self.select, self.goal = selected_metric(task, cfg)
+        self.stop_step = stop_step(task, cfg)
         with strategy.scope():
-            self.optimizer = make_optimizer(cfg)
+            self.optimizer = make_optimizer(cfg, self.stop_step)
             self.optimizer.build(task.model.trainable_variables)
+        self.eval_every = cfg.eval_every or (task.steps_per_epoch if cfg.epochs else 0)
         self.step = 0
+        self.stale = 0  # evaluations since the selected metric last improved, for early stopping
         self.carry = task.initial_carry()
         self._train_step = tf.function(self._replica_step, reduce_retracing=True)
 
@@ -95,7 +146,7 @@ class Trainer:
         """Write ckpt-STEP.h5 with weights, optimizer, step, data position and carried state."""
         arrays = {f"carry_{i}": c for i, c in enumerate(self.carry)} | self.task.data_position()
         path = self.ckpts.path(self.step)
-        save_variables(path, self._groups(), arrays, {"step": self.step})
+        save_variables(path, self._groups(), arrays, {"step": self.step, "stale": self.stale})
         self.ckpts.prune()
         return path
 
@@ -103,6 +154,7 @@ class Trainer:
         """Load everything `save` wrote, so training continues as if never stopped."""
         arrays, attrs = load_variables(path, self._groups())
         self.step = int(attrs["step"])
+        self.stale = int(attrs.get("stale", 0))
         self.carry = tuple(arrays[f"carry_{i}"] for i in range(len(self.carry)))
         self.task.restore_data_position(arrays)
 
@@ -138,25 +190,36 @@ class Trainer:
     def _evaluate(self, writer) -> dict[str, float]:
         metrics = self.task.evaluate()
         self._log({"step": self.step, "split": "valid", **metrics}, writer)
-        key, value = next(iter(metrics.items()))
-        best = self.ckpts.best()
+        value, best = metrics[self.select], self.ckpts.best()
+        improved = (best is None or best["metric"] != self.select
+                    or not self.ckpts.path(best["step"]).exists()
+                    or (value > best["value"] if self.goal == "max" else value < best["value"]))
+        self.stale = 0 if improved else self.stale + 1
         path = self.save()
-        if best is None or value < best["value"] or not self.ckpts.path(best["step"]).exists():
-            self.ckpts.mark_best(self.step, key, value)
+        if improved:
+            self.ckpts.mark_best(self.step, self.select, value)
         return {"step": self.step, **metrics, "checkpoint": str(path)}
 
+    def _out_of_patience(self) -> bool:
+        return bool(self.cfg.patience) and self.stale >= self.cfg.patience
+
     def fit(self) -> dict[str, float]:
-        """Train until max_steps or max_time; evaluate and checkpoint on the way; return final metrics."""
+        """Train until max_steps, epochs, max_time or patience run out; evaluate and checkpoint on the way;
+        return the last evaluation's metrics."""
         cfg, task = self.cfg, self.task
         writer = tf.summary.create_file_writer(str(self.run_dir / "logs"))
         batches = task.batches()
         start, last = time.perf_counter(), None
         window_loss, window_count, window_time = 0.0, 0, time.perf_counter()
-        total = None if cfg.max_time else cfg.max_steps  # a time budget ends training at an unknown step
+        bounded = math.isfinite(self.stop_step) and not cfg.max_time  # time ends training at an unknown step
+        total = int(self.stop_step) if bounded else None
         bar = tqdm(total=total, initial=self.step, desc="train", unit="step", dynamic_ncols=True,
                    disable=None)
+        ctrl_c = CtrlC()
         try:
-            while self.step < cfg.max_steps:
+            while self.step < self.stop_step and not self._out_of_patience():
+                if ctrl_c.pressed:
+                    raise KeyboardInterrupt
                 loss_sum, count = self.train_step(next(batches))
                 if not math.isfinite(loss_sum):
                     good = self.ckpts.latest()
@@ -166,20 +229,24 @@ class Trainer:
                 self.step += 1
                 bar.update(1)
                 window_loss, window_count = window_loss + loss_sum, window_count + count
-                if self.step % cfg.log_every == 0 or self.step == cfg.max_steps:
+                if self.step % cfg.log_every == 0 or self.step == self.stop_step:
                     now = time.perf_counter()
                     nats = window_loss / window_count
                     rate = window_count / (now - window_time)
                     lr = float(keras.ops.convert_to_numpy(self.optimizer.learning_rate))
-                    record = {"step": self.step, "split": "train", "loss": nats, "bpc": nats / math.log(2),
+                    bits = {"bpc": nats / math.log(2)} if task.unit == "chars" else {}  # per character only
+                    record = {"step": self.step, "split": "train", "loss": nats, **bits,
                               f"{task.unit}_per_s": rate, "lr": lr}
                     self._log(record, writer)
-                    bar.set_postfix(loss=f"{nats:.3f}", bpc=f"{nats / math.log(2):.3f}",
+                    bar.set_postfix(loss=f"{nats:.3f}", **{k: f"{v:.3f}" for k, v in bits.items()},
                                     **{f"{task.unit}/s": f"{rate:,.0f}"})
                     window_loss, window_count, window_time = 0.0, 0, now
-                if cfg.eval_every and self.step % cfg.eval_every == 0:
+                if self.eval_every and self.step % self.eval_every == 0:
                     last = self._evaluate(writer)
                     window_time = time.perf_counter()  # throughput counts training time only
+                    if self._out_of_patience():
+                        bar.write(f"early stop at step {self.step}: {self.select} has not improved for "
+                                  f"{self.stale} evaluations")
                 if cfg.max_time and time.perf_counter() - start >= cfg.max_time:
                     break
         except KeyboardInterrupt:
@@ -188,6 +255,7 @@ class Trainer:
             print(f"\ninterrupted at step {self.step}; saved {path}. Continue with --resume.")
             raise
         finally:
+            ctrl_c.restore()
             bar.close()
             writer.flush()
         if last is None or last.get("step") != self.step:

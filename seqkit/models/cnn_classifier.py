@@ -1,0 +1,56 @@
+"""Kim (2014) convolutional sentence classifier: word embeddings, parallel 1D convolutions of several
+widths with ReLU, max over time, concatenation, dropout, and a softmax layer (logits out).
+
+Padding (id 0) is masked: its embeddings are zeroed and positions past a text's end are left out of
+the max, so a text gets the same scores whatever length its batch is padded to.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+KIM_INIT = 0.25  # Kim's random word vectors: U[-0.25, 0.25]
+
+
+class CNNClassifier(keras.Model):
+    """ids [batch, time] -> class logits [batch, classes]."""
+
+    def __init__(self, vocab_size: int, num_classes: int, embedding_dim: int, widths: Sequence[int],
+                 maps: int, dropout: float, train_embeddings: bool = True, max_norm: float = 0.0,
+                 l2: float = 0.0) -> None:
+        super().__init__()
+        self.embedding = keras.layers.Embedding(
+            vocab_size, embedding_dim, trainable=train_embeddings, name="embedding",
+            embeddings_initializer=keras.initializers.RandomUniform(-KIM_INIT, KIM_INIT))
+        self.convs = [keras.layers.Conv1D(maps, w, padding="same", activation="relu", name=f"conv_{w}")
+                      for w in widths]
+        self.dropout = keras.layers.Dropout(dropout)
+        self.out = keras.layers.Dense(
+            num_classes, name="softmax",
+            kernel_constraint=keras.constraints.MaxNorm(max_norm, axis=0) if max_norm else None,
+            kernel_regularizer=keras.regularizers.L2(l2) if l2 else None)
+
+    def features(self, ids: tf.Tensor) -> tf.Tensor:
+        """The concatenated max-over-time features, before dropout."""
+        mask = tf.cast(tf.not_equal(ids, 0), self.compute_dtype)[:, :, None]
+        x = self.embedding(ids) * mask
+        # ReLU outputs are >= 0, so zeroing positions past the end removes them from the max.
+        return tf.concat([tf.reduce_max(conv(x) * mask, axis=1) for conv in self.convs], axis=-1)
+
+    def call(self, ids: tf.Tensor, training: bool = False) -> tf.Tensor:
+        return self.out(self.dropout(self.features(ids), training=training))
+
+
+def build_classifier(cfg, vocab_size: int, num_classes: int,
+                     embeddings: np.ndarray | None = None) -> CNNClassifier:
+    """The classifier a CNNSentimentConfig describes, built, with `embeddings` as its initial vectors."""
+    model = CNNClassifier(vocab_size, num_classes, cfg.embedding_dim, cfg.width_list, cfg.maps, cfg.dropout,
+                          cfg.embedding_mode != "static", cfg.max_norm, cfg.l2)
+    model(np.ones((1, 2), np.int32))
+    if embeddings is not None:
+        model.embedding.embeddings.assign(embeddings)
+    return model
