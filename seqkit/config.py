@@ -15,6 +15,8 @@ from typing import Any
 
 import yaml
 
+from seqkit.data.subword import TYPES as SUBWORD_TYPES
+from seqkit.data.tokenize import SCHEMES
 from seqkit.errors import ConfigError
 from seqkit.fileio import atomic_write_text
 
@@ -30,16 +32,23 @@ class TrainConfig:
 
     run: str = opt("runs/model", "run directory: config, vocabulary, checkpoints, metrics, logs")
     seed: int = opt(0, "seeds Python, NumPy and TensorFlow; same seed, same numbers on CPU")
-    max_steps: int = opt(2000, "stop after this many training steps")
+    max_steps: int = opt(2000, "stop after this many training steps (0: no step limit)")
+    epochs: int = opt(0, "also stop after this many passes over the training data (0: no limit)")
     max_time: float = opt(0.0, "also stop after this many seconds of training (0: no limit)")
     optimizer: str = opt("adam", "optimizer", ("adam", "sgd"))
     learning_rate: float = opt(2e-3, "initial learning rate")
     schedule: str = opt("constant", "learning-rate schedule", ("constant", "exponential", "cosine"))
-    decay_steps: int = opt(1000, "exponential: steps per decay; cosine: steps to reach the floor")
+    decay_steps: int = opt(1000, "exponential: steps per decay; cosine: steps to reach the floor "
+                           "(0: the whole run, from max_steps or epochs)")
     decay_rate: float = opt(0.5, "exponential: factor per decay_steps; cosine: final fraction of the rate")
     staircase: bool = opt(True, "exponential: decay in steps (the seed's schedule) instead of smoothly")
     clip_norm: float = opt(5.0, "clip gradients to this global norm (0: no clipping)")
-    eval_every: int = opt(500, "evaluate on the validation split every N steps (0: only at the end)")
+    eval_every: int = opt(500, "evaluate on the validation split every N steps (0: at the end of every "
+                          "epoch when epochs is set, else only at the end)")
+    select: str = opt("", "validation metric that ranks checkpoints and early stopping watches "
+                      "(empty: the model's first; its direction, lower or higher is better, is the model's)")
+    patience: int = opt(0, "stop after this many evaluations in a row without a better selected metric "
+                        "(0: never stop early)")
     log_every: int = opt(20, "write training metrics every N steps")
     keep: int = opt(3, "keep the last N checkpoints (the best one is always kept)")
     strategy: str = opt("default", "tf.distribute strategy", ("default", "mirrored", "multiworker"))
@@ -50,14 +59,16 @@ class TrainConfig:
             value, choices = getattr(self, f.name), f.metadata.get("choices")
             if choices and value not in choices:
                 raise ConfigError(f"{f.name} must be one of {', '.join(map(str, choices))}, not {value!r}")
-        for name in ("max_steps", "log_every", "keep"):
+        for name in ("log_every", "keep"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be at least 1, not {getattr(self, name)}")
         if self.learning_rate <= 0:
             raise ConfigError(f"learning_rate must be positive, not {self.learning_rate}")
-        for name in ("max_time", "clip_norm", "eval_every"):
+        for name in ("max_steps", "epochs", "max_time", "decay_steps", "clip_norm", "eval_every", "patience"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"{name} cannot be negative")
+        if not (self.max_steps or self.epochs or self.max_time):
+            raise ConfigError("nothing would end training: set max_steps, epochs or max_time")
 
     def to_dict(self) -> dict[str, Any]:
         """The config as plain data, with its kind, for config.yaml."""
@@ -144,10 +155,14 @@ class CharRNNConfig(TrainConfig):
     dropout: float = opt(0.0, "dropout between layers (lstm, gru)")
     batch_size: int = opt(64, "B: cursors (parallel streams) per step")
     seq_len: int = opt(100, "T: unrollings per step (truncated backpropagation length)")
+    reset_every: int = opt(30, "clear each stream's carried state every N steps, staggered across streams, "
+                           "so the model also learns from the zero state it samples from (0: never)")
     eval_batch_size: int = opt(128, "streams used to evaluate the validation split")
 
     def validate(self) -> None:
         super().validate()
+        if self.reset_every < 0:
+            raise ConfigError(f"reset_every cannot be negative, not {self.reset_every}")
         for name in ("layers", "units", "embedding_dim", "batch_size", "seq_len", "eval_batch_size"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be at least 1, not {getattr(self, name)}")
@@ -157,5 +172,170 @@ class CharRNNConfig(TrainConfig):
             raise ConfigError(f"valid_fraction must be in (0, 1), not {self.valid_fraction}")
 
 
-CONFIG_KINDS: dict[str, type] = {"char-rnn": CharRNNConfig}
+def inherit(name: str, default: Any) -> Any:
+    """A TrainConfig field with another default, its help and choices kept."""
+    return field(default=default, metadata=TrainConfig.__dataclass_fields__[name].metadata)
+
+
+@dataclass
+class CNNSentimentConfig(TrainConfig):
+    """`seqkit train cnn-sentiment`: Kim's (2014) CNN text classifier, its data, vocabulary and embeddings."""
+
+    run: str = opt("runs/cnn-sentiment", "run directory: config, vocabulary, classes, checkpoints, metrics")
+    max_steps: int = opt(0, "stop after this many training steps (0: no step limit; epochs end training)")
+    epochs: int = opt(3, "passes over the training data (ceil(examples / batch_size) steps each); with "
+                      "max_steps too, training stops at whichever comes first")
+    learning_rate: float = inherit("learning_rate", 2e-3)
+    schedule: str = inherit("schedule", "cosine")
+    decay_steps: int = inherit("decay_steps", 0)  # cosine down to 0 over the whole run
+    decay_rate: float = inherit("decay_rate", 0.0)
+    eval_every: int = opt(0, "evaluate on the validation data every N steps (0: at the end of every epoch)")
+    select: str = opt("macro_f1", "validation metric that ranks checkpoints (classify and evaluate use the "
+                      "best) and early stopping watches", ("macro_f1", "accuracy", "loss"))
+    patience: int = opt(3, "stop after this many evaluations in a row without a better selected metric "
+                        "(0: never stop early)")
+    train: str = opt("", "training data: a CSV/TSV file with a header row, or a folder per class "
+                     "(LABEL/*.txt, the IMDB layout)")
+    val: str = opt("", "validation data in the same forms; empty: hold out val_fraction of --train")
+    val_fraction: float = opt(0.1, "share of --train held out for validation when --val is not given")
+    label_column: str = opt("label", "CSV/TSV column holding the class label")
+    text_column: str = opt("text", "CSV/TSV column holding the text")
+    delimiter: str = opt("auto", "CSV field separator: auto (tab for .tsv/.tab files, else comma), comma, "
+                         "tab, or the character itself")
+    tokenizer: str = opt("treebank", "word tokenizer (none needs downloaded data)", SCHEMES)
+    lowercase: bool = opt(True, "lowercase texts before tokenizing")
+    max_vocab: int = opt(10000, "vocabulary size, <pad> <unk> <s> </s> included; the most frequent words "
+                         "are kept (0: no cap)")
+    min_count: int = opt(1, "leave out words seen fewer times in the training data (they become <unk>)")
+    max_len: int = opt(100, "tokens kept per text (the first ones); batches are padded to their longest text")
+    embedding_mode: str = opt("non-static", "Kim's names: rand (random vectors, trained), static (--vectors, "
+                              "frozen), non-static (--vectors if given, fine-tuned)",
+                              ("rand", "static", "non-static"))
+    vectors: str = opt("", "pretrained word vectors: word2vec (text or binary), GloVe text or gensim "
+                       "KeyedVectors; words they lack get small random vectors")
+    embedding_dim: int = opt(128, "word vector size without --vectors (with them: the vectors' size)")
+    widths: str = opt("3,4,5", "convolution widths (words per window), comma-separated")
+    maps: int = opt(128, "feature maps per width")
+    dropout: float = opt(0.5, "dropout on the concatenated max-pooled features")
+    max_norm: float = opt(3.0, "cap on the L2 norm of each class's softmax weights, as in Kim (0: none)")
+    l2: float = opt(0.0, "L2 penalty on the softmax weights (0: none)")
+    class_weight: str = opt("none", "balanced: weight each class's loss by examples / (classes x its "
+                            "examples), for unbalanced data", ("none", "balanced"))
+    batch_size: int = opt(50, "examples per training step")
+    eval_batch_size: int = opt(256, "examples per step when evaluating and classifying")
+
+    @property
+    def width_list(self) -> list[int]:
+        """The convolution widths as integers (of a validated config)."""
+        return [int(w) for w in self.widths.split(",")]
+
+    def validate(self) -> None:
+        super().validate()
+        if not self.train:
+            raise ConfigError("train is required: a CSV/TSV file or a folder per class (--train PATH)")
+        if not all(w.strip().isdigit() and int(w) > 0 for w in self.widths.split(",")):
+            raise ConfigError(f"widths must be positive integers separated by commas, like 3,4,5, "
+                              f"not {self.widths!r}")
+        for name in ("maps", "batch_size", "eval_batch_size", "max_len", "embedding_dim", "min_count"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"{name} must be at least 1, not {getattr(self, name)}")
+        if self.max_vocab and self.max_vocab < 5:
+            raise ConfigError(f"max_vocab must be 0 (no cap) or at least 5, not {self.max_vocab}")
+        if not 0 <= self.dropout < 1:
+            raise ConfigError(f"dropout must be in [0, 1), not {self.dropout}")
+        if not 0 < self.val_fraction < 1:
+            raise ConfigError(f"val_fraction must be in (0, 1), not {self.val_fraction}")
+        if self.max_norm < 0 or self.l2 < 0:
+            raise ConfigError("max_norm and l2 cannot be negative")
+        if self.embedding_mode == "static" and not self.vectors:
+            raise ConfigError("embedding_mode static freezes pretrained vectors: give --vectors PATH")
+        if self.embedding_mode == "rand" and self.vectors:
+            raise ConfigError("embedding_mode rand ignores --vectors: drop one of them")
+
+
+ATTENTION = ("luong-dot", "luong-general", "luong-concat", "bahdanau", "none")
+
+
+@dataclass
+class NMTConfig(TrainConfig):
+    """`seqkit train nmt`: parallel data, vocabularies, the attentional encoder-decoder and its search."""
+
+    run: str = opt("runs/nmt", "run directory: config, vocabularies, checkpoints, metrics, logs")
+    src: str = opt("", "source-language training file, one sentence a line")
+    tgt: str = opt("", "target-language training file, line-aligned with --src")
+    dev_src: str = opt("", "source side of the development set (empty: hold out dev_size training pairs)")
+    dev_tgt: str = opt("", "target side of the development set, line-aligned with --dev-src")
+    dev_size: int = opt(500, "pairs held out of the training data for development when no dev set is given")
+    vocab_type: str = opt("unigram", "vocabulary: sentencepiece unigram or bpe, or whitespace words",
+                          SUBWORD_TYPES)
+    vocab_size: int = opt(8000, "pieces (or words, <pad> <unk> <s> </s> included; 0: no cap for words) "
+                          "per vocabulary")
+    joint_vocab: bool = opt(True, "one vocabulary over both languages (else one per language)")
+    min_count: int = opt(1, "word vocabularies: leave out rarer words (they become <unk>)")
+    src_vocab: str = opt("", "a prebuilt source vocabulary (`seqkit vocab build`) instead of building one")
+    tgt_vocab: str = opt("", "a prebuilt target vocabulary (`seqkit vocab build`) instead of building one")
+    max_len: int = opt(80, "drop training pairs with a side longer than this many tokens (0: keep all)")
+    max_ratio: float = opt(3.0, "drop training pairs whose longer side has more than this many times the "
+                           "tokens of the shorter (0: keep all)")
+    batch_tokens: int = opt(2000, "tokens per batch, padding included (source or target, the longer)")
+    batch_size: int = opt(0, "sentences per batch instead of batch_tokens (0: batch by tokens)")
+    cell: str = opt("lstm", "recurrent cell of encoder and decoder", ("lstm", "gru"))
+    units: int = opt(256, "decoder state size, and the encoder's output size unless encoder_units is set")
+    encoder_units: int = opt(0, "encoder output size (a bidirectional layer: half each way; 0: units)")
+    layers: int = opt(1, "recurrent layers in the encoder and in the decoder")
+    embedding_dim: int = opt(256, "word embedding size, both languages")
+    bidirectional: bool = opt(True, "bidirectional encoder layers")
+    residual: bool = opt(False, "residual connections between recurrent layers (from the second on)")
+    dropout: float = opt(0.2, "dropout on embeddings, between encoder layers and before the softmax")
+    attention: str = opt("luong-general", "attention scoring function (none: the encoder's final state only)",
+                         ATTENTION)
+    scaled: bool = opt(False, "luong-dot and luong-general: divide scores by sqrt(units)")
+    normed: bool = opt(False, "bahdanau: weight-normalized v (v = g v / |v|)")
+    input_feeding: bool = opt(True, "feed the previous attentional vector into the decoder's next step")
+    bridge: str = opt("dense", "decoder's initial state: dense(tanh) of the encoder's final state, or zeros",
+                      ("dense", "zero"))
+    label_smoothing: float = opt(0.1, "share of the target probability spread evenly over the vocabulary")
+    learning_rate: float = opt(2e-3, "initial learning rate")
+    select: str = opt("bleu", "validation metric that ranks checkpoints (translate uses the best) and "
+                      "early stopping watches", ("bleu", "loss", "ppl"))
+    eval_every: int = opt(500, "validate (dev perplexity and BLEU of beam-decoded translations) every "
+                          "N steps")
+    eval_beam: int = opt(5, "beam width of the dev translations scored during training")
+    alpha: float = opt(0.6, "GNMT length penalty exponent used during training's dev decoding")
+    eval_batch_size: int = opt(64, "sentences per batch when validating and translating")
+
+    def validate(self) -> None:
+        super().validate()
+        if not (self.src and self.tgt):
+            raise ConfigError("give the training data: --src FILE --tgt FILE (line-aligned)")
+        if bool(self.dev_src) != bool(self.dev_tgt):
+            raise ConfigError("give both --dev-src and --dev-tgt, or neither (then dev_size pairs are "
+                              "held out)")
+        for name in ("units", "layers", "embedding_dim", "eval_beam", "eval_batch_size", "min_count"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"{name} must be at least 1, not {getattr(self, name)}")
+        for name in ("dev_size", "vocab_size", "max_len", "max_ratio", "batch_size", "alpha",
+                     "encoder_units"):
+            if getattr(self, name) < 0:
+                raise ConfigError(f"{name} cannot be negative")
+        if not self.batch_size and self.batch_tokens < 1:
+            raise ConfigError("batch_tokens must be at least 1 (or give batch_size)")
+        if self.bidirectional and (self.encoder_units or self.units) % 2:
+            raise ConfigError("a bidirectional encoder splits its units in two: make encoder_units "
+                              "(or units) even")
+        if self.attention == "luong-dot" and self.encoder_units not in (0, self.units):
+            raise ConfigError("luong-dot attention needs encoder_units equal to units; use luong-general")
+        if self.scaled and self.attention not in ("luong-dot", "luong-general"):
+            raise ConfigError("scaled applies to luong-dot and luong-general attention only")
+        if self.strategy != "default":
+            raise ConfigError("nmt trains on one device for now: drop --strategy")
+        if self.normed and self.attention != "bahdanau":
+            raise ConfigError("normed applies to bahdanau attention only")
+        for name in ("dropout", "label_smoothing"):
+            if not 0 <= getattr(self, name) < 1:
+                raise ConfigError(f"{name} must be in [0, 1), not {getattr(self, name)}")
+
+
+CONFIG_KINDS: dict[str, type] = {"char-rnn": CharRNNConfig, "cnn-sentiment": CNNSentimentConfig,
+                                 "nmt": NMTConfig}
 KINDS_BY_CLASS = {cls: kind for kind, cls in CONFIG_KINDS.items()}

@@ -7,6 +7,7 @@ other kinds are named first: `seqkit evaluate KIND ...` (each kind registers a s
 from __future__ import annotations
 
 import argparse
+import json
 
 from seqkit.cli.common import verb_parser
 
@@ -26,6 +27,27 @@ def register(sub: argparse._SubParsersAction) -> None:
     lm.add_argument("--batch-size", type=int, default=64, help="parallel streams over the text")
     lm.add_argument("--seq-len", type=int, default=256, help="characters per compiled window")
     lm.set_defaults(func=run_lm)
+    c = verb_parser(kinds, "classify", "accuracy, macro-F1, per-class scores and confusion of a classifier",
+                    "Score a classifier on labelled data (CSV/TSV or a folder per class, read with the "
+                    "run's column settings): accuracy, macro-F1, per-class precision/recall/F1 and the "
+                    "confusion matrix. A label the run does not know is an error naming its line.")
+    c.add_argument("--data", required=True, metavar="FILE", help="labelled data to score")
+    c.add_argument("--label-column", help="label column, if not the run's")
+    c.add_argument("--text-column", help="text column, if not the run's")
+    c.add_argument("--plot", metavar="PNG", help="also draw the confusion matrix into this PNG file")
+    c.add_argument("--json", action="store_true", help="print the scores as one JSON object")
+    c.add_argument("--batch-size", type=int, default=None, help="texts per model call (default: the run's "
+                   "eval_batch_size)")
+    c.set_defaults(func=run_classify)
+    b = verb_parser(kinds, "bleu", "corpus BLEU and chrF of translations (sacrebleu)",
+                    "Print sacrebleu's corpus BLEU and chrF of a file of detokenized translations against "
+                    "one or more reference files (one sentence a line, line-aligned), with their signatures.",
+                    run_dir=False)
+    b.add_argument("hyp", metavar="HYP", help="translations, one a line")
+    b.add_argument("--ref", action="append", required=True, metavar="REF",
+                   help="reference translations; repeat for several references")
+    b.add_argument("--json", action="store_true", help="print the scores as one JSON object")
+    b.set_defaults(func=run_bleu)
 
 
 def with_default_kind(argv: list[str], kinds: set[str]) -> list[str]:
@@ -35,10 +57,32 @@ def with_default_kind(argv: list[str], kinds: set[str]) -> list[str]:
     return argv
 
 
+def run_classify(args: argparse.Namespace) -> int:
+    from seqkit.metrics.classification import format_scores
+    from seqkit.training.classifier_task import evaluate_classifier
+
+    s = evaluate_classifier(args.run, args.data, args.checkpoint, args.label_column, args.text_column,
+                            args.plot, args.batch_size)
+    print(json.dumps(s) if args.json else format_scores(s))
+    return 0
+
+
 def run_lm(args: argparse.Namespace) -> int:
     from seqkit.api import evaluate
 
     m = evaluate(args.run, args.data, batch_size=args.batch_size, seq_len=args.seq_len,
                  checkpoint=args.checkpoint)
     print(f"nats/char {m['loss']:.4f}  bits/char {m['bpc']:.4f}  chars {m['chars']}")
+    return 0
+
+
+def run_bleu(args: argparse.Namespace) -> int:
+    from seqkit.metrics.bleu import score_files
+
+    s = score_files(args.hyp, args.ref)
+    if args.json:
+        print(json.dumps(s))
+    else:
+        print(f"BLEU = {s['bleu']:.2f}  chrF = {s['chrf']:.2f}\n"
+              f"BLEU signature: {s['bleu_signature']}\nchrF signature: {s['chrf_signature']}")
     return 0

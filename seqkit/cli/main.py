@@ -7,11 +7,12 @@ import importlib
 import sys
 
 from seqkit import __version__
-from seqkit.cli import evaluate
+from seqkit.cli import evaluate, wmd
 from seqkit.errors import SeqkitError
 
 # Each module defines `register(subparsers)`, which adds its parser and sets `func=run(args) -> int`.
-VERBS = ("train", "sample", "evaluate", "export", "data")
+VERBS = ("train", "sample", "evaluate", "export", "data", "embed", "wmd", "classify", "vocab",
+         "translate", "average")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -25,7 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def subcommands(parser: argparse.ArgumentParser, verb: str) -> set[str]:
-    """The names of a verb's sub-commands (for `evaluate`'s default kind)."""
+    """The names of a verb's sub-commands (for the verbs with a default kind)."""
     verbs = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
     inner = verbs.choices[verb]
     return {name for a in inner._actions if isinstance(a, argparse._SubParsersAction) for name in a.choices}
@@ -35,7 +36,9 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script; returns the process exit code."""
     parser = build_parser()
     argv = list(sys.argv[1:] if argv is None else argv)
-    args = parser.parse_args(evaluate.with_default_kind(argv, subcommands(parser, "evaluate")))
+    for verb, module in (("evaluate", evaluate), ("wmd", wmd)):  # verbs whose kind may be left out
+        argv = module.with_default_kind(argv, subcommands(parser, verb))
+    args = parser.parse_args(argv)
     try:
         return int(args.func(args) or 0)
     except SeqkitError as e:

@@ -6,20 +6,40 @@ import argparse
 from pathlib import Path
 
 from seqkit import config as config_lib
-from seqkit.config import CharRNNConfig
+from seqkit.config import CharRNNConfig, CNNSentimentConfig, NMTConfig
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add `train` and one sub-verb per model family."""
     p = sub.add_parser("train", help="train a model", description="Train a model into a run directory.")
     models = p.add_subparsers(dest="model", metavar="MODEL", required=True)
-    c = models.add_parser("char-rnn", help="character language model (LSTM, GRU, vanilla RNNs)",
-                          description="Train a character language model. With no --data it trains on the "
-                          "embedded Shakespeare corpus. Ctrl-C saves a checkpoint; --resume continues.")
-    config_lib.add_flags(c, CharRNNConfig)
+    add_model(models, "char-rnn", CharRNNConfig, run_char_rnn,
+              "character language model (LSTM, GRU, vanilla RNNs)",
+              "Train a character language model. With no --data it trains on the embedded Shakespeare "
+              "corpus. Ctrl-C saves a checkpoint; --resume continues.")
+    add_model(models, "cnn-sentiment", CNNSentimentConfig, run_cnn_sentiment,
+              "Kim's (2014) CNN text classifier (sentiment, any labels)",
+              "Train a CNN text classifier on labelled text: a CSV/TSV file with label and text columns, "
+              "or a folder per class. --epochs sets the steps from the data size (ceil(examples / "
+              "batch_size) steps an epoch); with --max-steps too, training stops at whichever comes "
+              "first. The best checkpoint by the validation --select metric is what classify and "
+              "evaluate use. Ctrl-C saves a checkpoint; --resume continues.")
+    add_model(models, "nmt", NMTConfig, run_nmt, "attentional LSTM/GRU neural machine translation",
+              "Train an attentional encoder-decoder on two line-aligned files (--src, --tgt). The "
+              "vocabularies (sentencepiece unigram by default) are built on the training text and saved "
+              "in the run, so `seqkit translate DIR` needs nothing else. Every --eval-every steps the dev "
+              "set is scored (perplexity, and BLEU of beam-decoded translations); the best checkpoint by "
+              "--select is what translate uses. Ctrl-C saves a checkpoint; --resume continues.")
+
+
+def add_model(models: argparse._SubParsersAction, name: str, cls: type, func, help: str,
+              description: str) -> None:
+    """A `train` sub-verb with one flag per config field, --resume and --overwrite."""
+    c = models.add_parser(name, help=help, description=description)
+    config_lib.add_flags(c, cls)
     c.add_argument("--resume", action="store_true", help="continue the run in --run from its last checkpoint")
     c.add_argument("--overwrite", action="store_true", help="discard the checkpoints already in --run")
-    c.set_defaults(func=run_char_rnn, parser=c)
+    c.set_defaults(func=func, parser=c)
 
 
 def config_for(args: argparse.Namespace, cls: type) -> config_lib.TrainConfig:
@@ -29,13 +49,29 @@ def config_for(args: argparse.Namespace, cls: type) -> config_lib.TrainConfig:
     return config_lib.from_args(args, cls, args.parser, base)
 
 
-def run_char_rnn(args: argparse.Namespace) -> int:
-    from seqkit.api import train_char_rnn  # TensorFlow loads only when a command needs it
-
-    cfg = config_for(args, CharRNNConfig)
-    metrics = train_char_rnn(cfg, resume=args.resume, overwrite=args.overwrite)
+def print_metrics(metrics: dict) -> int:
+    """The final metrics as one line of key=value."""
     shown = {k: round(v, 4) if isinstance(v, float) else v for k, v in metrics.items()}
     print(" ".join(f"{k}={v}" for k, v in shown.items()))
     return 0
 
 
+def run_char_rnn(args: argparse.Namespace) -> int:
+    from seqkit.api import train_char_rnn  # TensorFlow loads only when a command needs it
+
+    cfg = config_for(args, CharRNNConfig)
+    return print_metrics(train_char_rnn(cfg, resume=args.resume, overwrite=args.overwrite))
+
+
+def run_cnn_sentiment(args: argparse.Namespace) -> int:
+    from seqkit.training.classifier_task import train_cnn_sentiment
+
+    cfg = config_for(args, CNNSentimentConfig)
+    return print_metrics(train_cnn_sentiment(cfg, resume=args.resume, overwrite=args.overwrite))
+
+
+def run_nmt(args: argparse.Namespace) -> int:
+    from seqkit.training.nmt_task import train_nmt
+
+    cfg = config_for(args, NMTConfig)
+    return print_metrics(train_nmt(cfg, resume=args.resume, overwrite=args.overwrite))

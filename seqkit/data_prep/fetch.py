@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sys
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -41,10 +42,13 @@ def verify_sha256(path: str | Path, expected: str) -> None:
         )
 
 
-def download(url: str, sha256: str, dest: str | Path) -> Path:
-    """Fetch `url` to `dest` with a progress bar and check its sha256; reuse a verified copy."""
+def download(url: str, sha256: str | None, dest: str | Path) -> Path:
+    """Fetch `url` to `dest` with a progress bar and check its sha256; reuse a verified copy.
+    sha256 None (a recipe that could not pin the file) skips the check, with a warning on stderr."""
     dest = Path(dest)
-    if dest.is_file() and sha256_of(dest) == sha256:
+    if sha256 is None:
+        print(f"warning: {url} has no pinned sha256; it is not verified", file=sys.stderr)
+    if dest.is_file() and (sha256 is None or sha256_of(dest) == sha256):
         return dest
     h = hashlib.sha256()
 
@@ -56,7 +60,7 @@ def download(url: str, sha256: str, dest: str | Path) -> Path:
                     out.write(block)
                     h.update(block)
                     bar.update(len(block))
-        if h.hexdigest() != sha256:
+        if sha256 is not None and h.hexdigest() != sha256:
             raise DataError(
                 f"{url}: sha256 is {h.hexdigest()}, expected {sha256}; the download is corrupt or the "
                 "file changed upstream: try again, or download it by hand and pass `--from FILE`"

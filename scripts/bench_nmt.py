@@ -1,0 +1,106 @@
+"""Benchmark: attentional NMT on the Bible, Spanish -> English (issue 3).
+
+Protocol: train on ../shared/data/bible_es_en/train.{es,en} (29,276 verse pairs) for a fixed wall-clock
+budget (--minutes, evaluation included), selecting checkpoints by dev BLEU (dev.{es,en}: 176 verses,
+beam 5), then report for the best checkpoint: dev BLEU and chrF with greedy search and with beam 5
+(sacrebleu, detokenized), dev perplexity, training target tokens/s (mean over the logged windows,
+evaluation excluded) and beam-5 decoding sentences/s (the whole dev set, batch 64, best of 3).
+
+Configurations: `joey` is the reference's size (bi-LSTM 256 each way, LSTM 256 decoder, Luong general
+attention, input feeding, joint sentencepiece unigram 8k, batches of 2,000 tokens); `--compare` adds the
+seed's comparison, the same model with no attention and with Bahdanau attention, same budget.
+`--set key=value` changes any NMTConfig field of every configuration.
+
+    python scripts/bench_nmt.py --minutes 30 --compare
+    python scripts/bench_nmt.py --minutes 5 --set batch_tokens=3000
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import time
+from pathlib import Path
+
+from seqkit.config import NMTConfig
+from seqkit.data.parallel import read_parallel
+from seqkit.metrics.bleu import corpus_scores
+from seqkit.training.nmt_task import load_run, train_nmt
+
+BIBLE = Path(__file__).resolve().parents[2] / "shared/data/bible_es_en"
+JOEY = dict(units=256, encoder_units=512, embedding_dim=256, layers=1, cell="lstm", attention="luong-general",
+            vocab_type="unigram", vocab_size=8000, joint_vocab=True, batch_tokens=2000)
+COMPARE = {"joey": {}, "no-attention": {"attention": "none"}, "bahdanau": {"attention": "bahdanau"}}
+
+
+def decode_rate(translator, lines: list[str], beam: int, repeats: int = 3) -> tuple[list[str], float]:
+    """Translations and best-of-`repeats` sentences/s (after a warm-up that compiles the search)."""
+    out = translator.translate(lines, beam)
+    best = float("inf")
+    for _ in range(repeats):
+        t = time.perf_counter()
+        translator.translate(lines, beam)
+        best = min(best, time.perf_counter() - t)
+    return out, len(lines) / best
+
+
+def train_rate(run: Path) -> float:
+    """Mean target tokens/s over the training log windows."""
+    rates = [r["tokens_per_s"] for r in map(json.loads, (run / "metrics.jsonl").read_text().splitlines())
+             if r["split"] == "train"]
+    return sum(rates) / len(rates)
+
+
+def bench(name: str, cfg: NMTConfig) -> dict:
+    """Train one configuration in its budget and measure it."""
+    start = time.perf_counter()
+    train_nmt(cfg, overwrite=True)
+    minutes = (time.perf_counter() - start) / 60
+    dev = read_parallel(cfg.dev_src, cfg.dev_tgt)
+    translator = load_run(cfg.run)
+    row = {"config": name, "minutes": round(minutes, 1),
+           "train_tokens_per_s": round(train_rate(Path(cfg.run)))}
+    for beam in (1, 5):
+        hyps, rate = decode_rate(translator, dev.src, beam)
+        scores = corpus_scores(hyps, [dev.tgt])
+        row |= {f"bleu_beam{beam}": round(scores["bleu"], 2), f"chrf_beam{beam}": round(scores["chrf"], 2),
+                f"sentences_per_s_beam{beam}": round(rate, 1)}
+    best = json.loads((Path(cfg.run) / "checkpoints/best.json").read_text())
+    evals = [r for r in map(json.loads, (Path(cfg.run) / "metrics.jsonl").read_text().splitlines())
+             if r["split"] == "valid" and r["step"] == best["step"]]
+    row |= {"best_step": best["step"], "dev_ppl": round(evals[-1]["ppl"], 2) if evals else None,
+            "signature": scores["bleu_signature"]}
+    print(json.dumps(row), flush=True)
+    return row
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--minutes", type=float, default=30.0, help="training budget per configuration")
+    p.add_argument("--data", default=str(BIBLE), help="folder with train.{es,en} and dev.{es,en}")
+    p.add_argument("--runs", default="runs/bench_nmt", help="where the runs are written")
+    p.add_argument("--compare", action="store_true", help="also no attention and Bahdanau, same budget")
+    p.add_argument("--eval-every", type=int, default=250, help="dev evaluation interval, steps")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="change a config field")
+    p.add_argument("--out", help="write the results as JSON here")
+    args = p.parse_args()
+    data = Path(args.data)
+    base = NMTConfig(src=str(data / "train.es"), tgt=str(data / "train.en"), dev_src=str(data / "dev.es"),
+                     dev_tgt=str(data / "dev.en"), max_steps=0, max_time=args.minutes * 60,
+                     eval_every=args.eval_every, **JOEY)
+    fields = {f.name: f for f in dataclasses.fields(NMTConfig)}
+    for item in args.set:
+        key, value = item.split("=", 1)
+        kind = type(fields[key].default)
+        base = dataclasses.replace(base, **{key: value.lower() in ("1", "true", "yes") if kind is bool
+                                            else kind(value)})
+    names = COMPARE if args.compare else {"joey": {}}
+    rows = [bench(name, dataclasses.replace(base, run=f"{args.runs}/{name}", **change))
+            for name, change in names.items()]
+    if args.out:
+        Path(args.out).write_text(json.dumps(rows, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()

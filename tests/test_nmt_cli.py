@@ -1,0 +1,138 @@
+"""NMT end to end through the command line: vocab build, train nmt, translate (from the run directory
+alone), average, evaluate bleu, and the user errors (one line, exit 2)."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from seqkit.cli.main import main
+
+WORDS = {"uno": "one", "dos": "two", "tres": "three", "gato": "cat", "perro": "dog", "casa": "house",
+         "rojo": "red", "verde": "green", "grande": "big", "come": "eats", "ve": "sees", "el": "the"}
+TINY = ["--units", "32", "--embedding-dim", "16", "--batch-tokens", "300", "--eval-every", "60",
+        "--learning-rate", "0.01", "--dropout", "0", "--label-smoothing", "0", "--seed", "1",
+        "--eval-beam", "3"]
+
+
+def run_cli(capsys, *argv: str, stdin: str | None = None) -> tuple[int, str, str]:
+    if stdin is not None:
+        sys.stdin = io.TextIOWrapper(io.BytesIO(stdin.encode("utf-8")))
+    try:
+        code = main(list(argv))
+    finally:
+        sys.stdin = sys.__stdin__
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def write(path: Path, lines: list[str]) -> str:
+    path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    return str(path)
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory) -> dict[str, str]:
+    """A word-for-word 'translation' task a tiny model learns in a hundred steps."""
+    rng = np.random.default_rng(0)
+    es = list(WORDS)
+    pairs = [[es[i] for i in rng.integers(0, len(es), rng.integers(2, 6))] for _ in range(400)]
+    d = tmp_path_factory.mktemp("corpus")
+    src = [" ".join(p) for p in pairs]
+    tgt = [" ".join(WORDS[w] for w in p) for p in pairs]
+    return {"src": write(d / "train.es", src[:360]), "tgt": write(d / "train.en", tgt[:360]),
+            "dev_src": write(d / "dev.es", src[360:]), "dev_tgt": write(d / "dev.en", tgt[360:]),
+            "dev_lines": src[360:], "dev_refs": tgt[360:]}
+
+
+@pytest.fixture(scope="module")
+def trained(corpus, tmp_path_factory) -> str:
+    run = str(tmp_path_factory.mktemp("runs") / "nmt")
+    code = main(["train", "nmt", "--src", corpus["src"], "--tgt", corpus["tgt"], "--dev-src",
+                 corpus["dev_src"], "--dev-tgt", corpus["dev_tgt"], "--run", run, "--vocab-type", "word",
+                 "--max-steps", "120", *TINY])
+    assert code == 0
+    return run
+
+
+def test_train_translate_score(trained, corpus, tmp_path, capsys) -> None:
+    lines = corpus["dev_lines"][:6]
+    code, out, err = run_cli(capsys, "translate", trained, "--beam", "3",
+                             stdin="\n".join([lines[0], "", *lines[1:]]) + "\n")
+    assert code == 0, err
+    outs = out.split("\n")[:-1]
+    assert len(outs) == 7 and outs[1] == ""
+    hyp = write(tmp_path / "hyp", [outs[0], *outs[2:]])
+    ref = write(tmp_path / "ref", corpus["dev_refs"][:6])
+    code, out, err = run_cli(capsys, "evaluate", "bleu", "--ref", ref, "--ref", ref, hyp)
+    assert code == 0 and "nrefs:2" in out and "chrF" in out
+    assert float(out.split()[2]) > 30, out  # the model has learnt the word mapping
+    inp = write(tmp_path / "in", lines)
+    code, greedy, _ = run_cli(capsys, "translate", trained, "--beam", "1", "--input", inp)
+    assert code == 0 and len(greedy.split("\n")) == 7
+    code, nbest, _ = run_cli(capsys, "translate", trained, "--beam", "4", "--nbest", "3", "--input", inp)
+    rows = [line.split(" ||| ") for line in nbest.strip().split("\n")]
+    assert code == 0 and len(rows) == 18 and [int(r[0]) for r in rows[:3]] == [0, 0, 0]
+    assert [float(r[2]) for r in rows[:3]] == sorted([float(r[2]) for r in rows[:3]], reverse=True)
+
+
+def test_run_directory_alone_average_ensemble_and_alignments(trained, corpus, tmp_path, capsys) -> None:
+    alone = shutil.copytree(trained, tmp_path / "moved")  # nothing but the run directory
+    code, out, err = run_cli(capsys, "average", str(alone))
+    assert code == 0 and "average of steps" in out, err
+    inp = write(tmp_path / "in", corpus["dev_lines"][:3])
+    single = run_cli(capsys, "translate", str(alone), "--checkpoint", "average", "--input", inp)[1]
+    png = tmp_path / "align.png"
+    code, out, err = run_cli(capsys, "translate", str(alone), str(alone), "--checkpoint", "average",
+                             "--input", inp, "--alignments", str(png), "--align-lines", "1,2")
+    assert code == 0, err
+    assert out == single and len(out.split("\n")) == 4 and png.stat().st_size > 1000
+    assert np.load(f"{png}.npz")["line1"].shape[1] == len(corpus["dev_lines"][0].split())
+
+
+def test_vocab_build(corpus, tmp_path, capsys) -> None:
+    code, out, _ = run_cli(capsys, "vocab", "build", "--input", corpus["src"], "--input", corpus["tgt"],
+                           "--type", "word", "--size", "100", "--out", str(tmp_path / "joint"))
+    assert code == 0 and (tmp_path / "joint.vocab").read_text().split("\n")[:4] == ["<pad>", "<unk>", "<s>",
+                                                                                    "</s>"]
+    code, out, _ = run_cli(capsys, "vocab", "build", "--input", corpus["src"], "--type", "unigram", "--size",
+                           "30", "--out", str(tmp_path / "es"))
+    assert code == 0 and (tmp_path / "es.model").exists()
+
+
+def test_train_with_sentencepiece_held_out_dev_and_resume(corpus, tmp_path, capsys) -> None:
+    run = str(tmp_path / "run")
+    args = ["train", "nmt", "--src", corpus["src"], "--tgt", corpus["tgt"], "--run", run, "--vocab-size",
+            "40", "--attention", "bahdanau", "--dev-size", "20", "--eval-every", "4", *TINY[:-4]]
+    code, out, err = run_cli(capsys, *args, "--max-steps", "4")
+    assert code == 0 and "bleu=" in out, err
+    assert (Path(run) / "src.model").exists() and (Path(run) / "tgt.model").exists()
+    code, out, err = run_cli(capsys, "train", "nmt", "--run", run, "--resume", "--max-steps", "6")
+    assert code == 0 and "step=6" in out, err
+    code, out, err = run_cli(capsys, "translate", run, "--beam", "2", stdin="gato rojo\n")
+    assert code == 0 and len(out.split("\n")) == 2, err
+
+
+@pytest.mark.parametrize("argv, pattern", [
+    (["train", "nmt", "--src", "{src}", "--tgt", "{short}"], r"has 360 lines but .* has 2"),
+    (["train", "nmt", "--tgt", "{tgt}"], "give the training data"),
+    (["train", "nmt", "--src", "{src}", "--tgt", "{tgt}", "--attention", "luong-concat", "--scaled"],
+     "scaled applies"),
+    (["translate", "{missing}"], "not a seqkit run directory"),
+    (["translate", "{run}", "--beam", "2", "--nbest", "3"], "nbest <= beam"),
+    (["evaluate", "bleu", "--ref", "{short}", "{tgt}"], "reference 1 has 2 lines"),
+    (["vocab", "build", "--input", "{missing}", "--out", "{missing}"], "no such file"),
+])
+def test_user_errors_are_one_line_exit_2(argv, pattern, corpus, trained, tmp_path, capsys) -> None:
+    import re
+
+    names = corpus | {"short": write(tmp_path / "short", ["a", "b"]), "missing": str(tmp_path / "nope"),
+                      "run": trained}
+    code, _, err = run_cli(capsys, *[a.format(**names) for a in argv], stdin="uno\n")
+    assert code == 2 and err.count("\n") == 1 and "Traceback" not in err, err
+    assert re.search(pattern, err), err

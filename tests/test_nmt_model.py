@@ -1,0 +1,90 @@
+"""The attentional encoder-decoder: attention masks, the seed's argument on additive attention, input
+feeding, the masked loss, and teacher forcing equal to stepping."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from seqkit.config import ATTENTION, NMTConfig
+from seqkit.models.attention import Attention
+from seqkit.models.seq2seq import build_seq2seq
+from seqkit.training.nmt_task import masked_nll
+
+SRC = np.array([[5, 6, 7, 8], [9, 5, 0, 0]], np.int32)
+TGT_IN = np.array([[2, 5, 6], [2, 7, 0]], np.int32)
+
+
+def tiny(**kw) -> NMTConfig:
+    return NMTConfig(src="s", tgt="t", units=16, embedding_dim=8, **kw)
+
+
+@pytest.mark.parametrize("kind", [k for k in ATTENTION if k != "none"])
+def test_attention_weights_sum_to_one_and_are_zero_on_padding(kind) -> None:
+    model = build_seq2seq(tiny(attention=kind, normed=kind == "bahdanau"), 12, 12)
+    _, weights = model(SRC, TGT_IN)
+    w = weights.numpy()
+    np.testing.assert_allclose(w.sum(-1), 1.0, rtol=1e-5)
+    assert (w[1, :, 2:] == 0).all() and (w[1, :, :2] > 0).all()
+
+
+def test_single_linear_layer_gives_the_same_weights_at_every_step_two_layers_do_not() -> None:
+    """The seed's argument: with score = w . [h_s ; h_t] = w1 . h_s + w2 . h_t, the h_t term is the same
+    for every source position, and softmax is shift invariant, so the weights never depend on the
+    decoder; v . tanh(W1 h_s + W2 h_t) mixes them before the sum, so they do."""
+    rng = np.random.default_rng(0)
+    memory = tf.constant(rng.normal(size=(1, 5, 8)), tf.float32)
+    queries = [tf.constant(rng.normal(size=(1, 8)), tf.float32) for _ in range(3)]
+    mask = tf.ones([1, 5], tf.bool)
+    w = rng.normal(size=16).astype(np.float32)
+
+    def linear(q):
+        h_t = tf.repeat(q[:, None, :], 5, axis=1)
+        return tf.nn.softmax(tf.einsum("bsk,k->bs", tf.concat([memory, h_t], -1), w)).numpy()
+
+    first = linear(queries[0])
+    for q in queries[1:]:
+        np.testing.assert_allclose(linear(q), first, rtol=1e-5)
+    additive = Attention("bahdanau", 8)
+    weights = [additive(q, additive.keys(memory), memory, mask)[1].numpy() for q in queries]
+    assert not np.allclose(weights[0], weights[1], atol=1e-3)
+    assert not np.allclose(weights[1], weights[2], atol=1e-3)
+
+
+def test_input_feeding_puts_the_attentional_vector_into_the_step_input() -> None:
+    fed = build_seq2seq(tiny(), 12, 12)
+    enc, state = fed.encode(SRC)
+    x = fed.tgt_embedding(tf.constant([2, 2]))
+    changed = state[:-1] + (tf.ones_like(state[-1]),)
+    a, _, _ = fed.decoder_step(x, state, enc)
+    b, _, _ = fed.decoder_step(x, changed, enc)
+    assert not np.allclose(a.numpy(), b.numpy())
+    assert fed.cells[0].kernel.shape[0] == 8 + 16  # embedding + attentional vector
+    plain = build_seq2seq(tiny(input_feeding=False), 12, 12)
+    assert plain.cells[0].kernel.shape[0] == 8
+    assert len(plain.encode(SRC)[1]) == len(state) - 1
+
+
+@pytest.mark.parametrize("cfg", [dict(), dict(cell="gru", layers=2, residual=True, bridge="zero"),
+                                 dict(attention="none", bidirectional=False)])
+def test_teacher_forcing_equals_stepping(cfg) -> None:
+    model = build_seq2seq(tiny(**cfg), 12, 12)
+    logits, _ = model(SRC, TGT_IN)
+    enc, state = model.encode(SRC)
+    for t in range(TGT_IN.shape[1]):
+        step_logits, state, _ = model.step(tf.constant(TGT_IN[:, t]), state, enc)
+        np.testing.assert_allclose(step_logits.numpy(), logits.numpy()[:, t], rtol=1e-4, atol=1e-5)
+
+
+def test_masked_nll_ignores_padding_and_smooths() -> None:
+    model = build_seq2seq(tiny(), 12, 12)
+    tgt_out = np.array([[5, 6, 3], [7, 3, 0]], np.int32)
+    total, count = masked_nll(model, SRC, TGT_IN, tgt_out)
+    logp = tf.nn.log_softmax(model(SRC, TGT_IN)[0]).numpy()
+    real = [(0, 0), (0, 1), (0, 2), (1, 0), (1, 1)]
+    expect = -sum(logp[b, t, tgt_out[b, t]] for b, t in real)
+    assert int(count) == 5 and float(total) == pytest.approx(expect, rel=1e-5)
+    smooth, _ = masked_nll(model, SRC, TGT_IN, tgt_out, 0.1)
+    uniform = -sum(logp[b, t].mean() for b, t in real)
+    assert float(smooth) == pytest.approx(0.9 * expect + 0.1 * uniform, rel=1e-5)
