@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from seqkit.config import CharRNNConfig
+from seqkit.config import CharRNNConfig, CNNSentimentConfig
 from seqkit.data.text import read_text
 from seqkit.decoding.sampling import sample_ids
 from seqkit.errors import DataError
 from seqkit.metrics.perplexity import lm_nats
 from seqkit.training.char_lm_task import encode_for_run, load_run, train_char_rnn
 from seqkit.training.checkpoints import load_variables, save_variables
+from seqkit.training.classifier_task import classify, evaluate_classifier, train_cnn_sentiment
 
-__all__ = ["CharRNNConfig", "train_char_rnn", "sample", "evaluate", "export_h5", "import_h5"]
+__all__ = ["CharRNNConfig", "train_char_rnn", "sample", "evaluate", "export_h5", "import_h5",
+           "CNNSentimentConfig", "train_cnn_sentiment", "classify", "evaluate_classifier"]
 
 
 def sample(run: str | Path, length: int = 500, temperature: float = 1.0, top_k: int = 0, top_p: float = 1.0,

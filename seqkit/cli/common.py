@@ -14,3 +14,17 @@ def verb_parser(sub: argparse._SubParsersAction, name: str, help: str, descripti
         p.add_argument("run", metavar="DIR", help="run directory written by `seqkit train`")
         p.add_argument("--checkpoint", default="best", help="best, latest, or a step number")
     return p
+
+
+def kinds_parser(sub: argparse._SubParsersAction, name: str, help: str,
+                 description: str) -> argparse._SubParsersAction:
+    """A verb whose first word names a kind (`seqkit evaluate bleu ...`); returns the kinds' subparsers."""
+    p = sub.add_parser(name, help=help, description=description)
+    return p.add_subparsers(dest="kind", metavar="KIND", required=True)
+
+
+def with_default_kind(argv: list[str], verb: str, default: str, kinds: set[str]) -> list[str]:
+    """Insert a verb's default kind when the word after the verb is not a kind (nor --help)."""
+    if len(argv) >= 2 and argv[0] == verb and argv[1] not in kinds | {"-h", "--help"}:
+        return [verb, default, *argv[1:]]
+    return argv

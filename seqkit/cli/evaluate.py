@@ -9,17 +9,16 @@ from __future__ import annotations
 import argparse
 import json
 
-from seqkit.cli.common import verb_parser
+from seqkit.cli.common import kinds_parser, verb_parser
 
 DEFAULT_KIND = "lm"
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the `evaluate` verb and its kinds."""
-    p = sub.add_parser("evaluate", help="score a model or its outputs",
-                       description="Score a model or its outputs. `seqkit evaluate DIR --data FILE` is "
-                       "`seqkit evaluate lm DIR --data FILE`.")
-    kinds = p.add_subparsers(dest="kind", metavar="KIND", required=True)
+    kinds = kinds_parser(sub, "evaluate", "score a model or its outputs",
+                         "Score a model or its outputs. `seqkit evaluate DIR --data FILE` is "
+                         "`seqkit evaluate lm DIR --data FILE`.")
     lm = verb_parser(kinds, "lm", "nats and bits per character of a text under a character model",
                      "Print the nats/char and bits/char of a text under a character model, state carried "
                      "through the whole text.")
@@ -48,13 +47,6 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="reference translations; repeat for several references")
     b.add_argument("--json", action="store_true", help="print the scores as one JSON object")
     b.set_defaults(func=run_bleu)
-
-
-def with_default_kind(argv: list[str], kinds: set[str]) -> list[str]:
-    """Insert the default kind after `evaluate` when the next word is not a kind or an option."""
-    if len(argv) >= 2 and argv[0] == "evaluate" and argv[1] not in kinds and not argv[1].startswith("-"):
-        return [argv[0], DEFAULT_KIND, *argv[1:]]
-    return argv
 
 
 def run_classify(args: argparse.Namespace) -> int:

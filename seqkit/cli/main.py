@@ -7,7 +7,7 @@ import importlib
 import sys
 
 from seqkit import __version__
-from seqkit.cli import evaluate, wmd
+from seqkit.cli.common import with_default_kind
 from seqkit.errors import SeqkitError
 
 # Each module defines `register(subparsers)`, which adds its parser and sets `func=run(args) -> int`.
@@ -36,8 +36,10 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script; returns the process exit code."""
     parser = build_parser()
     argv = list(sys.argv[1:] if argv is None else argv)
-    for verb, module in (("evaluate", evaluate), ("wmd", wmd)):  # verbs whose kind may be left out
-        argv = module.with_default_kind(argv, subcommands(parser, verb))
+    for verb in VERBS:  # verbs whose kind may be left out name a DEFAULT_KIND
+        default = getattr(importlib.import_module(f"seqkit.cli.{verb}"), "DEFAULT_KIND", None)
+        if default:
+            argv = with_default_kind(argv, verb, default, subcommands(parser, verb))
     args = parser.parse_args(argv)
     try:
         return int(args.func(args) or 0)

@@ -13,7 +13,7 @@ import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from seqkit.cli.common import verb_parser
+from seqkit.cli.common import kinds_parser, verb_parser
 from seqkit.data.tokenize import SCHEMES
 from seqkit.embeddings.vectors import FORMATS
 from seqkit.errors import ConfigError, DataError
@@ -25,10 +25,9 @@ BAD_LINES = "Exit status 2 if an input line could not be used; the other lines a
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the `wmd` verb and its kinds."""
-    p = sub.add_parser("wmd", help="Word Mover's Distance between sentences, and kNN search",
-                       description="Word Mover's Distance between sentences (gensim's wmdistance by "
-                       "default). `seqkit wmd --vectors V S1 S2` is `seqkit wmd distance --vectors V S1 S2`.")
-    kinds = p.add_subparsers(dest="kind", metavar="KIND", required=True)
+    kinds = kinds_parser(sub, "wmd", "Word Mover's Distance between sentences, and kNN search",
+                         "Word Mover's Distance between sentences (gensim's wmdistance by default). "
+                         "`seqkit wmd --vectors V S1 S2` is `seqkit wmd distance --vectors V S1 S2`.")
     d = verb_parser(kinds, "distance", "WMD of two sentences, or of each line of a TSV file",
                     "Print the WMD between two sentences, or one distance a line for --pairs (nan for a line "
                     "that is not UTF-8 or not two tab-separated columns). A sentence with no word in the "
@@ -67,13 +66,6 @@ def add_wmd_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--solver", choices=SOLVERS, default="pot",
                    help="EMD solver: POT's network simplex (exact, as gensim) or pyemd (needs seqkit[pyemd])")
     p.add_argument("--digits", type=int, default=6, help="decimals printed")
-
-
-def with_default_kind(argv: list[str], kinds: set[str]) -> list[str]:
-    """Insert the default kind after `wmd` unless a kind or --help comes next (options do not stop it)."""
-    if len(argv) >= 2 and argv[0] == "wmd" and argv[1] not in kinds | {"-h", "--help"}:
-        return [argv[0], DEFAULT_KIND, *argv[1:]]
-    return argv
 
 
 def word_mover(args: argparse.Namespace):
