@@ -16,14 +16,12 @@ from seqkit.errors import CheckpointError, DataError
 from seqkit.metrics.perplexity import compiled_forward, lm_nats
 from seqkit.models import RecurrentLM, build_char_model
 from seqkit.training.checkpoints import (
-    CONFIG_FILE,
     checkpoint_path,
     load_variables,
     prepare_run_dir,
     read_run_config,
 )
-from seqkit.training.distribute import make_strategy
-from seqkit.training.trainer import Trainer, set_seed
+from seqkit.training.trainer import set_seed, train_in_run
 
 ALPHABET_FILE = "alphabet.json"
 
@@ -105,10 +103,10 @@ def encode_for_run(alphabet: Alphabet, text: str, what: str) -> np.ndarray:
 
 
 def train_char_rnn(cfg: CharRNNConfig, resume: bool = False, overwrite: bool = False) -> dict[str, float]:
-    """Train (or resume) a character LM in cfg.run; returns the final validation metrics."""
+    """Train (or resume) a character LM in cfg.run; the final validation metrics and the best checkpoint's."""
     cfg.validate()
     run = Path(cfg.run)
-    ckpts = prepare_run_dir(cfg, resume, overwrite)
+    prepare_run_dir(cfg, resume, overwrite)
     set_seed(cfg.seed)
     train, valid = load_texts(cfg)
     if resume:
@@ -118,12 +116,7 @@ def train_char_rnn(cfg: CharRNNConfig, resume: bool = False, overwrite: bool = F
         alphabet, what = make_alphabet(cfg, train, valid), "alphabet"
     train_ids = encode_for_run(alphabet, train, f"training text ({what})")
     valid_ids = encode_for_run(alphabet, valid, f"validation text ({what})")
-    strategy = make_strategy(cfg.strategy)
-    with strategy.scope():
-        model = build_char_model(cfg, len(alphabet))
-    trainer = Trainer(CharLMTask(cfg, alphabet, train_ids, valid_ids, model), cfg, strategy)
-    if resume:
-        trainer.restore(ckpts.latest())
-    cfg.save(run / CONFIG_FILE)
-    alphabet.save(run / ALPHABET_FILE)
-    return trainer.fit()
+    return train_in_run(
+        cfg, resume,
+        lambda: CharLMTask(cfg, alphabet, train_ids, valid_ids, build_char_model(cfg, len(alphabet))),
+        lambda run_dir: alphabet.save(run_dir / ALPHABET_FILE))

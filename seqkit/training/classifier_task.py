@@ -35,15 +35,12 @@ from seqkit.fileio import atomic_write_text
 from seqkit.metrics.classification import plot_confusion, scores
 from seqkit.models.cnn_classifier import CNNClassifier, build_classifier
 from seqkit.training.checkpoints import (
-    CONFIG_FILE,
-    CheckpointDir,
     checkpoint_path,
     load_variables,
     prepare_run_dir,
     read_run_config,
 )
-from seqkit.training.distribute import make_strategy
-from seqkit.training.trainer import Trainer, set_seed
+from seqkit.training.trainer import set_seed, train_in_run
 
 VOCAB_FILE = "vocab.txt"
 CLASSES_FILE = "classes.json"
@@ -232,7 +229,7 @@ def train_cnn_sentiment(cfg: CNNSentimentConfig, resume: bool = False, overwrite
     checkpoint's step and metric, and with --vectors their coverage of the vocabulary and tokens."""
     cfg.validate()
     run = Path(cfg.run)
-    ckpts = prepare_run_dir(cfg, resume, overwrite)
+    prepare_run_dir(cfg, resume, overwrite)
     set_seed(cfg.seed)
     train, val = train_val_data(cfg)
     train_tokens = tokenize_texts(train.texts, cfg.tokenizer, cfg.lowercase)
@@ -249,17 +246,14 @@ def train_cnn_sentiment(cfg: CNNSentimentConfig, resume: bool = False, overwrite
               f"{coverage['vectors_tokens']:.1%} of the training tokens; the rest start random")
     train_xy = (encode_tokens(train_tokens, vocab, cfg.max_len), label_ids(train, classes))
     val_ids = encode_tokens(tokenize_texts(val.texts, cfg.tokenizer, cfg.lowercase), vocab, cfg.max_len)
-    strategy = make_strategy(cfg.strategy)
-    with strategy.scope():
+    val_xy = (val_ids, label_ids(val, classes))
+
+    def save_assets(run_dir: Path) -> None:
+        vocab.save(run_dir / VOCAB_FILE)
+        atomic_write_text(run_dir / CLASSES_FILE, json.dumps(classes, ensure_ascii=False) + "\n")
+
+    def build_task() -> ClassifierTask:
         model = build_classifier(cfg, len(vocab), len(classes), embeddings)
-    task = ClassifierTask(cfg, model, classes, train_xy, (val_ids, label_ids(val, classes)))
-    trainer = Trainer(task, cfg, strategy)
-    if resume:
-        trainer.restore(ckpts.latest())
-    cfg.save(run / CONFIG_FILE)
-    vocab.save(run / VOCAB_FILE)
-    atomic_write_text(run / CLASSES_FILE, json.dumps(classes, ensure_ascii=False) + "\n")
-    metrics = trainer.fit()
-    best = CheckpointDir(run).best() or {}
-    best_metrics = {"best_step": best.get("step"), f"best_{best.get('metric')}": best.get("value")}
-    return metrics | best_metrics | coverage
+        return ClassifierTask(cfg, model, classes, train_xy, val_xy)
+
+    return train_in_run(cfg, resume, build_task, save_assets) | coverage

@@ -34,7 +34,6 @@ from seqkit.errors import CheckpointError, ConfigError, DataError
 from seqkit.metrics.bleu import corpus_scores
 from seqkit.models.seq2seq import Seq2Seq, build_seq2seq
 from seqkit.training.checkpoints import (
-    CONFIG_FILE,
     CheckpointDir,
     checkpoint_path,
     load_variables,
@@ -42,8 +41,7 @@ from seqkit.training.checkpoints import (
     read_run_config,
     save_variables,
 )
-from seqkit.training.distribute import make_strategy
-from seqkit.training.trainer import Trainer, set_seed
+from seqkit.training.trainer import set_seed, train_in_run
 
 SIDES = ("src", "tgt")
 AVERAGE_FILE = "average.h5"
@@ -310,7 +308,7 @@ def train_nmt(cfg: NMTConfig, resume: bool = False, overwrite: bool = False) -> 
     checkpoint's step and metric."""
     cfg.validate()
     run = Path(cfg.run)
-    ckpts = prepare_run_dir(cfg, resume, overwrite)
+    prepare_run_dir(cfg, resume, overwrite)
     set_seed(cfg.seed)
     train, dev = train_dev(cfg)
     codecs = ((load_codec(vocab_path(run, "src")), load_codec(vocab_path(run, "tgt"))) if resume
@@ -323,16 +321,10 @@ def train_nmt(cfg: NMTConfig, resume: bool = False, overwrite: bool = False) -> 
     if len(keep) < len(src_ids):
         print(f"filtered out {len(src_ids) - len(keep)} of {len(src_ids)} training pairs (max_len "
               f"{cfg.max_len}, max_ratio {cfg.max_ratio})", file=sys.stderr)
-    strategy = make_strategy(cfg.strategy)
-    with strategy.scope():
+    pairs = ([src_ids[i] for i in keep], [tgt_ids[i] for i in keep])
+
+    def build_task() -> NMTTask:
         model = build_seq2seq(cfg, len(codecs[0]), len(codecs[1]))
-    translator = Translator(cfg, *codecs, Ensemble([model]))
-    task = NMTTask(cfg, translator, ([src_ids[i] for i in keep], [tgt_ids[i] for i in keep]), dev)
-    trainer = Trainer(task, cfg, strategy)
-    if resume:
-        trainer.restore(ckpts.latest())
-    cfg.save(run / CONFIG_FILE)
-    save_codecs(run, codecs)
-    metrics = trainer.fit()
-    best = CheckpointDir(run).best() or {}
-    return metrics | {"best_step": best.get("step"), f"best_{best.get('metric')}": best.get("value")}
+        return NMTTask(cfg, Translator(cfg, *codecs, Ensemble([model])), pairs, dev)
+
+    return train_in_run(cfg, resume, build_task, lambda run_dir: save_codecs(run_dir, codecs))

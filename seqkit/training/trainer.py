@@ -14,7 +14,7 @@ import random
 import signal
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Protocol
 
@@ -26,7 +26,7 @@ from tqdm import tqdm
 from seqkit.config import TrainConfig
 from seqkit.errors import ConfigError, TrainingError
 from seqkit.training import distribute
-from seqkit.training.checkpoints import CheckpointDir, load_variables, save_variables
+from seqkit.training.checkpoints import CONFIG_FILE, CheckpointDir, load_variables, save_variables
 
 
 class Task(Protocol):
@@ -261,3 +261,22 @@ class Trainer:
         if last is None or last.get("step") != self.step:
             last = self._evaluate(writer)
         return last
+
+
+def train_in_run(cfg: TrainConfig, resume: bool, build_task: Callable[[], Task],
+                 save_assets: Callable[[Path], None]) -> dict:
+    """The lifecycle every `train_*` shares: build the task under the strategy, restore on resume, write
+    config.yaml and the vocabulary files beside the checkpoints, fit; the last validation metrics plus
+    the best checkpoint's step and metric."""
+    strategy = distribute.make_strategy(cfg.strategy)
+    with strategy.scope():
+        task = build_task()
+    trainer = Trainer(task, cfg, strategy)
+    ckpts = CheckpointDir(cfg.run)
+    if resume:
+        trainer.restore(ckpts.latest())
+    cfg.save(Path(cfg.run) / CONFIG_FILE)
+    save_assets(Path(cfg.run))
+    metrics = trainer.fit()
+    best = ckpts.best() or {}
+    return metrics | {"best_step": best.get("step"), f"best_{best.get('metric')}": best.get("value")}
