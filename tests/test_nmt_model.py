@@ -1,5 +1,5 @@
 """The attentional encoder-decoder: attention masks, the seed's argument on additive attention, input
-feeding, the masked loss, and teacher forcing equal to stepping."""
+feeding, the masked loss, teacher forcing equal to stepping, and the softmax starting at the prior."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import tensorflow as tf
 
 from seqkit.config import ATTENTION, NMTConfig
 from seqkit.models.attention import Attention
-from seqkit.models.seq2seq import build_seq2seq
+from seqkit.models.seq2seq import build_seq2seq, set_output_prior
 from seqkit.training.nmt_task import masked_nll
 
 SRC = np.array([[5, 6, 7, 8], [9, 5, 0, 0]], np.int32)
@@ -88,3 +88,14 @@ def test_masked_nll_ignores_padding_and_smooths() -> None:
     smooth, _ = masked_nll(model, SRC, TGT_IN, tgt_out, 0.1)
     uniform = -sum(logp[b, t].mean() for b, t in real)
     assert float(smooth) == pytest.approx(0.9 * expect + 0.1 * uniform, rel=1e-5)
+
+
+def test_output_prior_starts_the_model_at_the_unigram_distribution() -> None:
+    targets = [np.array([5, 5, 6]), np.array([5, 7]), np.array([5])]  # + </s> (3) once per sentence
+    model = build_seq2seq(tiny(), 12, 12)
+    set_output_prior(model, targets)
+    counts = np.bincount([5, 5, 6, 5, 7, 5, 3, 3, 3], minlength=12) + 0.1
+    np.testing.assert_allclose(model.output_layer.bias.numpy(), np.log(counts / counts.sum()), rtol=1e-5)
+    # Before any training the mean prediction is already close to the prior, not uniform.
+    probs = tf.nn.softmax(model(SRC, TGT_IN)[0]).numpy().reshape(-1, 12).mean(0)
+    assert probs.argmax() == 5 and probs[5] > 0.3 > 1 / 12

@@ -32,7 +32,7 @@ from seqkit.data.vocab import Vocab
 from seqkit.decoding.beam_search import beam_search, greedy_search
 from seqkit.errors import CheckpointError, ConfigError, DataError
 from seqkit.metrics.bleu import corpus_scores
-from seqkit.models.seq2seq import Seq2Seq, build_seq2seq
+from seqkit.models.seq2seq import Seq2Seq, build_seq2seq, set_output_prior
 from seqkit.training.checkpoints import (
     CheckpointDir,
     checkpoint_path,
@@ -325,6 +325,7 @@ def train_nmt(cfg: NMTConfig, resume: bool = False, overwrite: bool = False) -> 
 
     def build_task() -> NMTTask:
         model = build_seq2seq(cfg, len(codecs[0]), len(codecs[1]))
+        set_output_prior(model, pairs[1])  # a resumed run loads its trained bias over it
         return NMTTask(cfg, Translator(cfg, *codecs, Ensemble([model])), pairs, dev)
 
     return train_in_run(cfg, resume, build_task, lambda run_dir: save_codecs(run_dir, codecs))
