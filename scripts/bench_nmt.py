@@ -12,7 +12,7 @@ seed's comparison, the same model with no attention and with Bahdanau attention,
 `--set key=value` changes any NMTConfig field of every configuration.
 
     python scripts/bench_nmt.py --minutes 30 --compare
-    python scripts/bench_nmt.py --minutes 5 --set batch_tokens=3000
+    python scripts/bench_nmt.py --minutes 5 --only bahdanau --set batch_tokens=3000
 """
 
 from __future__ import annotations
@@ -81,6 +81,7 @@ def main() -> None:
     p.add_argument("--data", default=str(BIBLE), help="folder with train.{es,en} and dev.{es,en}")
     p.add_argument("--runs", default="runs/bench_nmt", help="where the runs are written")
     p.add_argument("--compare", action="store_true", help="also no attention and Bahdanau, same budget")
+    p.add_argument("--only", choices=list(COMPARE), help="run this one configuration")
     p.add_argument("--eval-every", type=int, default=250, help="dev evaluation interval, steps")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="change a config field")
     p.add_argument("--out", help="write the results as JSON here")
@@ -95,7 +96,7 @@ def main() -> None:
         kind = type(fields[key].default)
         base = dataclasses.replace(base, **{key: value.lower() in ("1", "true", "yes") if kind is bool
                                             else kind(value)})
-    names = COMPARE if args.compare else {"joey": {}}
+    names = COMPARE if args.compare else {args.only or "joey": COMPARE[args.only or "joey"]}
     rows = [bench(name, dataclasses.replace(base, run=f"{args.runs}/{name}", **change))
             for name, change in names.items()]
     if args.out:

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
-from seqkit.config import CharRNNConfig, CNNSentimentConfig
+from seqkit.config import CharRNNConfig, CNNSentimentConfig, NMTConfig
 from seqkit.data.text import read_text
 from seqkit.decoding.sampling import sample_ids
 from seqkit.errors import DataError
+from seqkit.metrics.bleu import corpus_scores as bleu
 from seqkit.metrics.perplexity import lm_nats
 from seqkit.training.char_lm_task import encode_for_run, load_run, train_char_rnn
 from seqkit.training.checkpoints import load_variables, save_variables
 from seqkit.training.classifier_task import classify, evaluate_classifier, train_cnn_sentiment
+from seqkit.training.nmt_task import average_checkpoints, train_nmt
+from seqkit.training.nmt_task import load_run as load_translator
 
 __all__ = ["CharRNNConfig", "train_char_rnn", "sample", "evaluate", "export_h5", "import_h5",
-           "CNNSentimentConfig", "train_cnn_sentiment", "classify", "evaluate_classifier"]
+           "CNNSentimentConfig", "train_cnn_sentiment", "classify", "evaluate_classifier",
+           "NMTConfig", "train_nmt", "translate", "load_translator", "average_checkpoints", "bleu"]
 
 
 def sample(run: str | Path, length: int = 500, temperature: float = 1.0, top_k: int = 0, top_p: float = 1.0,
@@ -49,3 +54,12 @@ def import_h5(run: str | Path, h5: str | Path):
     _, _, model = load_run(run)
     load_variables(h5, {"model": model.weights})
     return model
+
+
+def translate(runs: str | Path | Sequence[str | Path], lines: Sequence[str], beam: int = 5,
+              alpha: float = 0.6, nbest: int = 1, checkpoint: str = "best", **options) -> list:
+    """One translation per line ('' for a blank line) by a run, or by several as an ensemble; with
+    nbest > 1 the n best (translation, score) pairs per line. `options` are Translator.search's
+    (min_len, max_ratio, max_extra, beta, batch_size). Load once with `load_translator` to translate
+    many batches."""
+    return load_translator(runs, checkpoint).translate(lines, beam, alpha, nbest, **options)

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from seqkit import api
 from seqkit.cli.main import main
 
 WORDS = {"uno": "one", "dos": "two", "tres": "three", "gato": "cat", "perro": "dog", "casa": "house",
@@ -71,7 +72,8 @@ def test_train_translate_score(trained, corpus, tmp_path, capsys) -> None:
     ref = write(tmp_path / "ref", corpus["dev_refs"][:6])
     code, out, err = run_cli(capsys, "evaluate", "bleu", "--ref", ref, "--ref", ref, hyp)
     assert code == 0 and "nrefs:2" in out and "chrF" in out
-    assert float(out.split()[2]) > 30, out  # the model has learnt the word mapping
+    bleu = float(out.split()[2])
+    assert bleu > 30, out  # the model has learnt the word mapping
     inp = write(tmp_path / "in", lines)
     code, greedy, _ = run_cli(capsys, "translate", trained, "--beam", "1", "--input", inp)
     assert code == 0 and len(greedy.split("\n")) == 7
@@ -79,6 +81,10 @@ def test_train_translate_score(trained, corpus, tmp_path, capsys) -> None:
     rows = [line.split(" ||| ") for line in nbest.strip().split("\n")]
     assert code == 0 and len(rows) == 18 and [int(r[0]) for r in rows[:3]] == [0, 0, 0]
     assert [float(r[2]) for r in rows[:3]] == sorted([float(r[2]) for r in rows[:3]], reverse=True)
+    # The Python API gives what the command line prints, and its BLEU is the one `evaluate bleu` printed.
+    assert api.translate(trained, lines, beam=1) == greedy.split("\n")[:-1]
+    hyps = api.translate(trained, corpus["dev_lines"][:6], beam=3)
+    assert api.bleu(hyps, [corpus["dev_refs"][:6]])["bleu"] == pytest.approx(bleu, abs=0.01)
 
 
 def test_run_directory_alone_average_ensemble_and_alignments(trained, corpus, tmp_path, capsys) -> None:
