@@ -327,8 +327,6 @@ class NMTConfig(TrainConfig):
             raise ConfigError("luong-dot attention needs encoder_units equal to units; use luong-general")
         if self.scaled and self.attention not in ("luong-dot", "luong-general"):
             raise ConfigError("scaled applies to luong-dot and luong-general attention only")
-        if self.strategy != "default":
-            raise ConfigError("nmt trains on one device for now: drop --strategy")
         if self.normed and self.attention != "bahdanau":
             raise ConfigError("normed applies to bahdanau attention only")
         for name in ("dropout", "label_smoothing"):

@@ -39,3 +39,46 @@ def test_mirrored_on_two_logical_cpus_matches_one_device(text_file, tmp_path) ->
     for a, b in zip(losses["default"], losses["mirrored"]):
         assert abs(a - b) < 1e-4, losses
     assert losses["mirrored"][-1] < losses["mirrored"][0]
+
+
+NMT_SCRIPT = textwrap.dedent("""
+    import json, sys
+    import numpy as np
+    import tensorflow as tf
+    cpu = tf.config.list_physical_devices("CPU")[0]
+    tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+    from seqkit.api import train_nmt
+    from seqkit.config import NMTConfig
+
+    words = {"uno": "one", "dos": "two", "gato": "cat", "perro": "dog", "casa": "house", "rojo": "red"}
+    rng = np.random.default_rng(0)
+    pairs = [list(rng.choice(list(words), rng.integers(2, 7))) for _ in range(200)]
+    for side, lines in (("es", [" ".join(p) for p in pairs]), ("en", [" ".join(words[w] for w in p)
+                                                                     for p in pairs])):
+        open(f"{sys.argv[1]}/train.{side}", "w").write("\\n".join(lines) + "\\n")
+    losses = {}
+    for strategy in ("default", "mirrored"):
+        cfg = NMTConfig(run=f"{sys.argv[1]}/{strategy}", src=f"{sys.argv[1]}/train.es",
+                        tgt=f"{sys.argv[1]}/train.en", dev_size=20, vocab_type="word", units=16,
+                        embedding_dim=8, batch_tokens=77, max_steps=6, eval_every=6, log_every=1,
+                        learning_rate=1e-2, dropout=0.0, eval_beam=2, seed=1, strategy=strategy)
+        train_nmt(cfg)
+        records = [json.loads(l) for l in open(cfg.run + "/metrics.jsonl")]
+        losses[strategy] = [r["loss"] for r in records if r["split"] == "train"]
+    print(json.dumps(losses))
+""")
+
+
+def test_nmt_mirrored_on_two_logical_cpus_matches_one_device(tmp_path) -> None:
+    """Batches by tokens have any number of rows: the replicas get unequal shares, and the loss is still
+    the mean over every target token of the global batch."""
+    out = subprocess.run([sys.executable, "-c", NMT_SCRIPT, str(tmp_path)], capture_output=True, text=True,
+                         timeout=300)
+    assert out.returncode == 0, out.stderr[-3000:]
+    import json
+
+    losses = json.loads(out.stdout.strip().splitlines()[-1])
+    assert len(losses["mirrored"]) == 6
+    for a, b in zip(losses["default"], losses["mirrored"]):
+        assert abs(a - b) < 1e-4, losses
+    assert losses["mirrored"][-1] < losses["mirrored"][0]

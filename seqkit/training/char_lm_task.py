@@ -51,7 +51,6 @@ class CharLMTask:
     def __init__(self, cfg: CharRNNConfig, alphabet: Alphabet, train_ids: np.ndarray,
                  valid_ids: np.ndarray, model: RecurrentLM) -> None:
         self.cfg, self.alphabet, self.model = cfg, alphabet, model
-        self.batch_size = cfg.batch_size
         self.steps_per_epoch = max(1, len(train_ids) // (cfg.batch_size * cfg.seq_len))
         self.valid_ids = valid_ids
         self.stream = CursorBatches(train_ids, cfg.batch_size, cfg.seq_len, cfg.reset_every)

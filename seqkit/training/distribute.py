@@ -33,19 +33,21 @@ def output_dir(strategy: tf.distribute.Strategy, run_dir: Path) -> Path:
     return run_dir if chief else run_dir / f"{resolver.task_type}-{resolver.task_id}"
 
 
-def split(strategy: tf.distribute.Strategy, arrays: tuple, batch_size: int):
-    """Give replica r rows [r*b, (r+1)*b) of every array (b = batch / replicas); the global batch order
-    is kept, so carried state lines up with the same cursors on every step."""
+def split(strategy: tf.distribute.Strategy, arrays: tuple):
+    """Give replica r the r-th of n contiguous, near-equal shares of the rows of every array (batches
+    by tokens have any number of rows); the global batch order is kept, so carried state lines up with
+    the same cursors on every step."""
     n = strategy.num_replicas_in_sync
-    if batch_size % n:
-        raise ConfigError(f"batch size {batch_size} must be a multiple of the {n} replicas")
     if n == 1:
         return tuple(tf.convert_to_tensor(a) for a in arrays)
-    per = batch_size // n
+    rows = len(arrays[0])
+    if rows < n:
+        raise ConfigError(f"a batch of {rows} row(s) cannot feed {n} replicas: make the batches bigger")
+    cuts = [rows * r // n for r in range(n + 1)]
 
     def part(ctx: tf.distribute.ValueContext):
         r = ctx.replica_id_in_sync_group
-        return tuple(tf.convert_to_tensor(a[r * per:(r + 1) * per]) for a in arrays)
+        return tuple(tf.convert_to_tensor(a[cuts[r]:cuts[r + 1]]) for a in arrays)
 
     return strategy.experimental_distribute_values_from_function(part)
 

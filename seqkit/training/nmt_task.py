@@ -248,7 +248,6 @@ class NMTTask:
                  dev: ParallelText) -> None:
         self.cfg, self.translator, self.dev = cfg, translator, dev
         self.model = translator.ensemble.models[0]
-        self.batch_size = cfg.batch_size or 1
         self.stream = PairBatches(*train_ids, cfg.batch_tokens, cfg.batch_size, cfg.seed)
         self.steps_per_epoch = self.stream.steps_per_epoch
         self.dev_ids = encode_pairs(dev, translator.src, translator.tgt)

@@ -33,7 +33,6 @@ class Task(Protocol):
     """What a model family gives the trainer."""
 
     model: keras.Model
-    batch_size: int
     unit: str  # what `count` counts, for throughput: "chars", "tokens", "examples"
     steps_per_epoch: int  # optimizer steps in one pass over the training data
     goals: dict[str, str]  # validation metrics that can rank checkpoints: "min" or "max"; first = default
@@ -163,16 +162,18 @@ class Trainer:
         variables = self.task.model.trainable_variables
         with tf.GradientTape() as tape:
             loss_sum, count, carry = self.task.loss(batch, carry, True)
-            # Each replica's mean, scaled so that summing gradients over replicas averages them.
-            loss = loss_sum / tf.cast(count, loss_sum.dtype) / self.strategy.num_replicas_in_sync
+            # The mean over the global batch: replicas may hold different numbers of units (tokens), so
+            # each divides its sum by the count of all of them, and their gradients are summed.
+            everyone = tf.distribute.get_replica_context().all_reduce(
+                tf.distribute.ReduceOp.SUM, tf.cast(count, loss_sum.dtype))
+            loss = loss_sum / tf.stop_gradient(everyone)
         grads = tape.gradient(loss, variables)
         self.optimizer.apply_gradients(zip(grads, variables))
         return loss_sum, count, carry
 
     def train_step(self, batch: tuple) -> tuple[float, int]:
         """One optimizer step on a global batch; returns (loss sum, units)."""
-        size = self.task.batch_size
-        args = distribute.split(self.strategy, tuple(batch) + tuple(self.carry), size)
+        args = distribute.split(self.strategy, tuple(batch) + tuple(self.carry))
         n = len(batch)
         loss_sum, count, carry = self.strategy.run(self._train_step, args=(args[:n], args[n:]))
         self.carry = distribute.gather(self.strategy, carry)
