@@ -29,7 +29,7 @@ from seqkit.metrics.bleu import corpus_scores
 from seqkit.training.nmt_task import load_run, train_nmt
 
 BIBLE = Path(__file__).resolve().parents[2] / "shared/data/bible_es_en"
-JOEY = dict(units=256, encoder_units=512, embedding_dim=256, layers=1, cell="lstm", attention="luong-general",
+JOEY = dict(units=256, encoder_units=0, embedding_dim=256, layers=1, cell="lstm", attention="luong-general",
             vocab_type="unigram", vocab_size=8000, joint_vocab=True, batch_tokens=2000)
 COMPARE = {"joey": {}, "no-attention": {"attention": "none"}, "bahdanau": {"attention": "bahdanau"}}
 

@@ -280,8 +280,9 @@ class NMTConfig(TrainConfig):
     batch_tokens: int = opt(2000, "tokens per batch, padding included (source or target, the longer)")
     batch_size: int = opt(0, "sentences per batch instead of batch_tokens (0: batch by tokens)")
     cell: str = opt("lstm", "recurrent cell of encoder and decoder", ("lstm", "gru"))
-    units: int = opt(256, "decoder state size, and the encoder's output size unless encoder_units is set")
-    encoder_units: int = opt(0, "encoder output size (a bidirectional layer: half each way; 0: units)")
+    units: int = opt(256, "decoder state size; also each encoder direction's, unless encoder_units is set")
+    encoder_units: int = opt(0, "encoder output size, a bidirectional layer's split half each way (0: units "
+                             "each way, as in Joey NMT; units in all for luong-dot, which needs equal sizes)")
     layers: int = opt(1, "recurrent layers in the encoder and in the decoder")
     embedding_dim: int = opt(256, "word embedding size, both languages")
     bidirectional: bool = opt(True, "bidirectional encoder layers")
@@ -304,6 +305,13 @@ class NMTConfig(TrainConfig):
     alpha: float = opt(0.6, "GNMT length penalty exponent used during training's dev decoding")
     eval_batch_size: int = opt(64, "sentences per batch when validating and translating")
 
+    @property
+    def encoder_size(self) -> int:
+        """The encoder's output size: encoder_units, or by default units each way."""
+        if self.encoder_units:
+            return self.encoder_units
+        return 2 * self.units if self.bidirectional and self.attention != "luong-dot" else self.units
+
     def validate(self) -> None:
         super().validate()
         if not (self.src and self.tgt):
@@ -320,7 +328,7 @@ class NMTConfig(TrainConfig):
                 raise ConfigError(f"{name} cannot be negative")
         if not self.batch_size and self.batch_tokens < 1:
             raise ConfigError("batch_tokens must be at least 1 (or give batch_size)")
-        if self.bidirectional and (self.encoder_units or self.units) % 2:
+        if self.bidirectional and self.encoder_size % 2:
             raise ConfigError("a bidirectional encoder splits its units in two: make encoder_units "
                               "(or units) even")
         if self.attention == "luong-dot" and self.encoder_units not in (0, self.units):

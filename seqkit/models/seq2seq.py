@@ -2,7 +2,7 @@
 
 Encoder: embedding, then `layers` (bi-)LSTM/GRU layers with dropout between them and optional residual
 connections; a bidirectional layer has half the encoder units per direction, so its output has
-`encoder_units` (by default the decoder's `units`) either way.
+`encoder_units` (by default the decoder's `units`) either way; NMTConfig's default is `units` each way.
 Decoder: a stack of LSTM/GRU cells whose input is the previous target word joined (input feeding)
 with the previous attentional vector; attention reads the top cell's output h_t, and the attentional
 vector tanh(Wc [context ; h_t]) feeds the softmax. Its state starts from the encoder's final state
@@ -156,7 +156,7 @@ def build_seq2seq(cfg, src_vocab: int, tgt_vocab: int) -> Seq2Seq:
     """The model an NMTConfig describes, built (its variables exist) and ready to load."""
     model = Seq2Seq(src_vocab, tgt_vocab, cfg.cell, cfg.units, cfg.layers, cfg.embedding_dim,
                     cfg.bidirectional, cfg.dropout, cfg.residual, cfg.attention, cfg.scaled, cfg.normed,
-                    cfg.input_feeding, cfg.bridge, cfg.encoder_units)
+                    cfg.input_feeding, cfg.bridge, cfg.encoder_size)
     x = np.ones((1, 2), np.int32)
     model(x, x)
     return model
