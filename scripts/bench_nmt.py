@@ -4,7 +4,9 @@ Protocol: train on ../shared/data/bible_es_en/train.{es,en} (29,276 verse pairs)
 budget (--minutes, evaluation included), selecting checkpoints by dev BLEU (dev.{es,en}: 176 verses,
 beam 5), then report for the best checkpoint: dev BLEU and chrF with greedy search and with beam 5
 (sacrebleu, detokenized), dev perplexity, training target tokens/s (mean over the logged windows,
-evaluation excluded) and beam-5 decoding sentences/s (the whole dev set, batch 64, best of 3).
+evaluation excluded) and beam-5 decoding sentences/s (the whole dev set, batch 64, best of 3), as the
+model translates and with every output forced to 40 tokens (equal work for any model or toolkit: Joey
+NMT's min = max output length).
 
 Configurations: `joey` is the reference's size (bi-LSTM 256 each way, LSTM 256 decoder, Luong general
 attention, input feeding, joint sentencepiece unigram 8k, batches of 2,000 tokens); `--compare` adds the
@@ -31,16 +33,18 @@ from seqkit.training.nmt_task import load_run, train_nmt
 BIBLE = Path(__file__).resolve().parents[2] / "shared/data/bible_es_en"
 JOEY = dict(units=256, encoder_units=0, embedding_dim=256, layers=1, cell="lstm", attention="luong-general",
             vocab_type="unigram", vocab_size=8000, joint_vocab=True, batch_tokens=2000)
+FIXED_LEN = 40  # tokens per output when decoding speed is compared at equal work
 COMPARE = {"joey": {}, "no-attention": {"attention": "none"}, "bahdanau": {"attention": "bahdanau"}}
 
 
-def decode_rate(translator, lines: list[str], beam: int, repeats: int = 3) -> tuple[list[str], float]:
+def decode_rate(translator, lines: list[str], beam: int, repeats: int = 3,
+                **options) -> tuple[list[str], float]:
     """Translations and best-of-`repeats` sentences/s (after a warm-up that compiles the search)."""
-    out = translator.translate(lines, beam)
+    out = translator.translate(lines, beam, **options)
     best = float("inf")
     for _ in range(repeats):
         t = time.perf_counter()
-        translator.translate(lines, beam)
+        translator.translate(lines, beam, **options)
         best = min(best, time.perf_counter() - t)
     return out, len(lines) / best
 
@@ -66,6 +70,9 @@ def bench(name: str, cfg: NMTConfig) -> dict:
         scores = corpus_scores(hyps, [dev.tgt])
         row |= {f"bleu_beam{beam}": round(scores["bleu"], 2), f"chrf_beam{beam}": round(scores["chrf"], 2),
                 f"sentences_per_s_beam{beam}": round(rate, 1)}
+    # The same work for any model: every hypothesis forced to FIXED_LEN tokens (Joey: min = max length).
+    _, rate = decode_rate(translator, dev.src, 5, min_len=FIXED_LEN, max_ratio=0.0, max_extra=FIXED_LEN)
+    row[f"sentences_per_s_beam5_len{FIXED_LEN}"] = round(rate, 1)
     best = json.loads((Path(cfg.run) / "checkpoints/best.json").read_text())
     evals = [r for r in map(json.loads, (Path(cfg.run) / "metrics.jsonl").read_text().splitlines())
              if r["split"] == "valid" and r["step"] == best["step"]]
