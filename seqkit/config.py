@@ -208,11 +208,14 @@ class CNNSentimentConfig(TrainConfig):
                          "are kept (0: no cap)")
     min_count: int = opt(1, "leave out words seen fewer times in the training data (they become <unk>)")
     max_len: int = opt(100, "tokens kept per text (the first ones); batches are padded to their longest text")
-    embedding_mode: str = opt("non-static", "Kim's names: rand (random vectors, trained), static (--vectors, "
-                              "frozen), non-static (--vectors if given, fine-tuned)",
-                              ("rand", "static", "non-static"))
+    embedding_mode: str = opt("non-static", "Kim's names for pretrained vectors (--vectors or --word2vec): "
+                              "rand (none: random, trained), static (frozen), non-static (fine-tuned, random "
+                              "without them), multichannel (two copies, one frozen, one fine-tuned, both "
+                              "seen by every filter)", ("rand", "static", "non-static", "multichannel"))
     vectors: str = opt("", "pretrained word vectors: word2vec (text or binary), GloVe text or gensim "
                        "KeyedVectors; words they lack get small random vectors")
+    word2vec: int = opt(0, "start from word2vec vectors (skip-gram, gensim) trained for this many epochs on "
+                        "the training texts' tokens, instead of --vectors (0: none)")
     embedding_dim: int = opt(128, "word vector size without --vectors (with them: the vectors' size)")
     widths: str = opt("3,4,5", "convolution widths (words per window), comma-separated")
     maps: int = opt(128, "feature maps per width")
@@ -247,10 +250,15 @@ class CNNSentimentConfig(TrainConfig):
             raise ConfigError(f"val_fraction must be in (0, 1), not {self.val_fraction}")
         if self.max_norm < 0 or self.l2 < 0:
             raise ConfigError("max_norm and l2 cannot be negative")
-        if self.embedding_mode == "static" and not self.vectors:
-            raise ConfigError("embedding_mode static freezes pretrained vectors: give --vectors PATH")
-        if self.embedding_mode == "rand" and self.vectors:
-            raise ConfigError("embedding_mode rand ignores --vectors: drop one of them")
+        if self.word2vec < 0:
+            raise ConfigError(f"word2vec must be 0 (none) or a number of epochs, not {self.word2vec}")
+        if self.word2vec and self.vectors:
+            raise ConfigError("--word2vec trains the vectors that --vectors would give: drop one of them")
+        if self.embedding_mode in ("static", "multichannel") and not (self.vectors or self.word2vec):
+            raise ConfigError(f"embedding_mode {self.embedding_mode} freezes pretrained vectors: give "
+                              "--vectors PATH or --word2vec EPOCHS")
+        if self.embedding_mode == "rand" and (self.vectors or self.word2vec):
+            raise ConfigError("embedding_mode rand starts from random vectors: drop --vectors and --word2vec")
 
 
 ATTENTION = ("luong-dot", "luong-general", "luong-concat", "bahdanau", "none")

@@ -23,6 +23,7 @@ from seqkit.config import CNNSentimentConfig
 from seqkit.data.labeled import EpochBatches, encode_tokens, pad_batch, read_labeled, tokenize_texts
 from seqkit.data.vocab import Vocab
 from seqkit.data_prep import imdb
+from seqkit.embeddings.word2vec import Word2VecOptions, word2vec_from_tokens
 from seqkit.errors import ConfigError, DataError
 from seqkit.metrics.classification import scores
 from seqkit.models.cnn_classifier import build_classifier
@@ -257,9 +258,47 @@ def test_pretrained_vectors_static_and_non_static(toy, tmp_path, capsys) -> None
     assert not np.allclose(emb[vocab.ids["great"]], table["great"], atol=1e-4)  # fine-tuned
 
 
+def test_multichannel_has_a_frozen_and_a_fine_tuned_copy(toy, tmp_path) -> None:
+    words = ["great", "awful", "movie", "the"]
+    rng = np.random.default_rng(0)
+    table = {w: rng.normal(size=8).round(4) for w in words}
+    (tmp_path / "glove.txt").write_text("".join(f"{w} {' '.join(map(str, v))}\n" for w, v in table.items()))
+    cfg = small_cfg(toy, tmp_path / "multi", vectors=str(tmp_path / "glove.txt"),
+                    embedding_mode="multichannel", max_steps=3)
+    train_cnn_sentiment(cfg)
+    clf = load_classifier(cfg.run)
+    static, tuned = clf.model.static_embedding.embeddings.numpy(), clf.model.embedding.embeddings.numpy()
+    assert static.shape == tuned.shape == (len(clf.vocab), 8)
+    assert clf.model.convs[0].kernel.shape[1] == 16  # every filter sees both channels
+    for w in words:
+        np.testing.assert_allclose(static[clf.vocab.ids[w]], table[w], atol=1e-6)
+    assert not np.allclose(tuned[clf.vocab.ids["great"]], table["great"], atol=1e-4)
+    assert [v.name for v in clf.model.trainable_variables].count("embeddings") == 1
+    single = build_classifier(small_cfg(toy, tmp_path / "r", embedding_dim=8), len(clf.vocab), 3)
+    assert single.static_embedding is None and single.convs[0].kernel.shape[1] == 8
+
+
+def test_word2vec_on_the_training_texts(toy, tmp_path, capsys) -> None:
+    cfg = small_cfg(toy, tmp_path / "w2v", word2vec=2, embedding_mode="static", embedding_dim=8, max_steps=2)
+    result = train_cnn_sentiment(cfg)
+    assert "word2vec on the training texts" in capsys.readouterr().out and result["vectors_words"] == 1.0
+    clf = load_classifier(cfg.run)
+    tokens = tokenize_texts([t for _, t in toy_rows(300, 1)], cfg.tokenizer, True)
+    kv = word2vec_from_tokens(tokens, Word2VecOptions(dim=8, epochs=2, min_count=2, seed=1, skipgram=True))
+    emb = clf.model.embedding.embeddings.numpy()
+    for w in ("great", "movie"):
+        np.testing.assert_allclose(emb[clf.vocab.ids[w]], kv[w], atol=1e-6)
+
+
 def test_config_errors(toy, tmp_path) -> None:
     with pytest.raises(ConfigError, match="static freezes pretrained vectors: give --vectors"):
         train_cnn_sentiment(small_cfg(toy, tmp_path / "r", embedding_mode="static"))
+    with pytest.raises(ConfigError, match="multichannel freezes pretrained vectors: give --vectors"):
+        train_cnn_sentiment(small_cfg(toy, tmp_path / "r", embedding_mode="multichannel"))
+    with pytest.raises(ConfigError, match="drop one of them"):
+        train_cnn_sentiment(small_cfg(toy, tmp_path / "r", word2vec=1, vectors="v.txt"))
+    with pytest.raises(ConfigError, match="rand starts from random vectors"):
+        train_cnn_sentiment(small_cfg(toy, tmp_path / "r", word2vec=1, embedding_mode="rand"))
     with pytest.raises(ConfigError, match="widths must be positive integers"):
         train_cnn_sentiment(small_cfg(toy, tmp_path / "r", widths="3,x"))
     with pytest.raises(ConfigError, match="train is required"):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -65,11 +65,17 @@ class LineSentences:
                     self.bar.update(len(raw))
 
 
+def untrained(options: Word2VecOptions):
+    """gensim's Word2Vec with the options' settings; building the vocabulary and training are the caller's."""
+    from gensim.models import Word2Vec
+
+    return Word2Vec(vector_size=options.dim, window=options.window, min_count=options.min_count,
+                    workers=options.workers, seed=options.seed, sg=int(options.skipgram))
+
+
 def train_word2vec(corpus: str | Path | None = None, options: Word2VecOptions = Word2VecOptions(),
                    progress: bool = True):
     """gensim KeyedVectors trained on `corpus` (default: the embedded Shakespeare), one sentence a line."""
-    from gensim.models import Word2Vec
-
     options.validate()
     if corpus is None:
         data = embedded_text().encode("utf-8")
@@ -78,8 +84,7 @@ def train_word2vec(corpus: str | Path | None = None, options: Word2VecOptions = 
         name, size, open_corpus = str(corpus), Path(corpus).stat().st_size, partial(open, corpus, "rb")
     else:
         raise DataError(f"{corpus}: no such file")
-    model = Word2Vec(vector_size=options.dim, window=options.window, min_count=options.min_count,
-                     workers=options.workers, seed=options.seed, sg=int(options.skipgram))
+    model = untrained(options)
     # The vocabulary scan reads the whole corpus in this thread, so a bad byte surfaces here as a DataError.
     model.build_vocab(LineSentences(name, open_corpus, options.tokenizer, options.lowercase))
     if not len(model.wv):
@@ -89,4 +94,18 @@ def train_word2vec(corpus: str | Path | None = None, options: Word2VecOptions = 
               dynamic_ncols=True) as bar:
         model.train(LineSentences(name, open_corpus, options.tokenizer, options.lowercase, bar),
                     total_examples=model.corpus_count, epochs=options.epochs)
+    return model.wv
+
+
+def word2vec_from_tokens(sentences: Sequence[Sequence[str]], options: Word2VecOptions = Word2VecOptions()):
+    """gensim KeyedVectors trained on token lists held in memory (their tokenizer is the caller's)."""
+    options.validate()
+    sentences = [list(s[start:start + MAX_SENTENCE])
+                 for s in sentences for start in range(0, len(s), MAX_SENTENCE)]
+    model = untrained(options)
+    model.build_vocab(sentences)
+    if not len(model.wv):
+        raise DataError(f"no word occurs {options.min_count} times in the training texts; lower the "
+                        "word2vec min_count or use more data")
+    model.train(sentences, total_examples=len(sentences), epochs=options.epochs)
     return model.wv

@@ -1,6 +1,9 @@
 """Kim (2014) convolutional sentence classifier: word embeddings, parallel 1D convolutions of several
 widths with ReLU, max over time, concatenation, dropout, and a softmax layer (logits out).
 
+Kim's multichannel mode keeps two copies of the word vectors, one frozen and one fine-tuned; every
+filter sees both and adds its responses, which is one convolution over the two stacked side by side.
+
 Padding (id 0) is masked: its embeddings are zeroed and positions past a text's end are left out of
 the max, so a text gets the same scores whatever length its batch is padded to.
 """
@@ -21,11 +24,14 @@ class CNNClassifier(keras.Model):
 
     def __init__(self, vocab_size: int, num_classes: int, embedding_dim: int, widths: Sequence[int],
                  maps: int, dropout: float, train_embeddings: bool = True, max_norm: float = 0.0,
-                 l2: float = 0.0) -> None:
+                 l2: float = 0.0, static_channel: bool = False) -> None:
         super().__init__()
-        self.embedding = keras.layers.Embedding(
-            vocab_size, embedding_dim, trainable=train_embeddings, name="embedding",
-            embeddings_initializer=keras.initializers.RandomUniform(-KIM_INIT, KIM_INIT))
+        init = keras.initializers.RandomUniform(-KIM_INIT, KIM_INIT)
+        self.embedding = keras.layers.Embedding(vocab_size, embedding_dim, trainable=train_embeddings,
+                                                name="embedding", embeddings_initializer=init)
+        self.static_embedding = (keras.layers.Embedding(vocab_size, embedding_dim, trainable=False,
+                                                        name="static_embedding", embeddings_initializer=init)
+                                 if static_channel else None)
         self.convs = [keras.layers.Conv1D(maps, w, padding="same", activation="relu", name=f"conv_{w}")
                       for w in widths]
         self.dropout = keras.layers.Dropout(dropout)
@@ -37,7 +43,10 @@ class CNNClassifier(keras.Model):
     def features(self, ids: tf.Tensor) -> tf.Tensor:
         """The concatenated max-over-time features, before dropout."""
         mask = tf.cast(tf.not_equal(ids, 0), self.compute_dtype)[:, :, None]
-        x = self.embedding(ids) * mask
+        x = self.embedding(ids)
+        if self.static_embedding is not None:
+            x = tf.concat([self.static_embedding(ids), x], axis=-1)
+        x *= mask
         # ReLU outputs are >= 0, so zeroing positions past the end removes them from the max.
         return tf.concat([tf.reduce_max(conv(x) * mask, axis=1) for conv in self.convs], axis=-1)
 
@@ -47,10 +56,14 @@ class CNNClassifier(keras.Model):
 
 def build_classifier(cfg, vocab_size: int, num_classes: int,
                      embeddings: np.ndarray | None = None) -> CNNClassifier:
-    """The classifier a CNNSentimentConfig describes, built, with `embeddings` as its initial vectors."""
+    """The classifier a CNNSentimentConfig describes, built, with `embeddings` as its initial vectors
+    (of both channels in multichannel mode)."""
     model = CNNClassifier(vocab_size, num_classes, cfg.embedding_dim, cfg.width_list, cfg.maps, cfg.dropout,
-                          cfg.embedding_mode != "static", cfg.max_norm, cfg.l2)
+                          cfg.embedding_mode != "static", cfg.max_norm, cfg.l2,
+                          static_channel=cfg.embedding_mode == "multichannel")
     model(np.ones((1, 2), np.int32))
     if embeddings is not None:
         model.embedding.embeddings.assign(embeddings)
+        if model.static_embedding is not None:
+            model.static_embedding.embeddings.assign(embeddings)
     return model

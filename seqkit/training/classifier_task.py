@@ -30,6 +30,7 @@ from seqkit.data.labeled import (
 from seqkit.data.text import read_text
 from seqkit.data.vocab import SPECIALS, Vocab
 from seqkit.embeddings.vectors import load_vectors
+from seqkit.embeddings.word2vec import Word2VecOptions, word2vec_from_tokens
 from seqkit.errors import DataError
 from seqkit.fileio import atomic_write_text
 from seqkit.metrics.classification import plot_confusion, scores
@@ -226,7 +227,8 @@ def evaluate_classifier(run: str | Path, data: str | Path, checkpoint: str = "be
 
 def train_cnn_sentiment(cfg: CNNSentimentConfig, resume: bool = False, overwrite: bool = False) -> dict:
     """Train (or resume) Kim's CNN classifier in cfg.run; the last validation metrics, the best
-    checkpoint's step and metric, and with --vectors their coverage of the vocabulary and tokens."""
+    checkpoint's step and metric, and with --vectors (or --word2vec) their coverage of the vocabulary and
+    tokens."""
     cfg.validate()
     run = Path(cfg.run)
     prepare_run_dir(cfg, resume, overwrite)
@@ -238,12 +240,15 @@ def train_cnn_sentiment(cfg: CNNSentimentConfig, resume: bool = False, overwrite
     else:
         vocab, classes = Vocab.build(train_tokens, cfg.max_vocab, cfg.min_count), sorted(set(train.labels))
     embeddings, coverage = None, {}
-    if cfg.vectors and not resume:  # a resumed run's embeddings come from its checkpoint
-        vectors = load_vectors(cfg.vectors)
+    if (cfg.vectors or cfg.word2vec) and not resume:  # a resumed run's embeddings come from its checkpoint
+        vectors = load_vectors(cfg.vectors) if cfg.vectors else word2vec_from_tokens(
+            train_tokens, Word2VecOptions(dim=cfg.embedding_dim, epochs=cfg.word2vec, min_count=2,
+                                          seed=cfg.seed, skipgram=True))
         cfg = dataclasses.replace(cfg, embedding_dim=vectors.vector_size)
         embeddings, coverage = pretrained_embeddings(vocab, vectors, train_tokens, cfg.seed)
-        print(f"vectors {cfg.vectors}: {coverage['vectors_words']:.1%} of the vocabulary, "
-              f"{coverage['vectors_tokens']:.1%} of the training tokens; the rest start random")
+        print(f"vectors {cfg.vectors or 'word2vec on the training texts'}: {coverage['vectors_words']:.1%} "
+              f"of the vocabulary, {coverage['vectors_tokens']:.1%} of the training tokens; the rest start "
+              "random")
     train_xy = (encode_tokens(train_tokens, vocab, cfg.max_len), label_ids(train, classes))
     val_ids = encode_tokens(tokenize_texts(val.texts, cfg.tokenizer, cfg.lowercase), vocab, cfg.max_len)
     val_xy = (val_ids, label_ids(val, classes))
