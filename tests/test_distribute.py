@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import textwrap
@@ -28,17 +29,20 @@ SCRIPT = textwrap.dedent("""
 """)
 
 
-def test_mirrored_on_two_logical_cpus_matches_one_device(text_file, tmp_path) -> None:
-    out = subprocess.run([sys.executable, "-c", SCRIPT, str(text_file), str(tmp_path)],
-                         capture_output=True, text=True, timeout=300)
+def assert_mirrored_matches_default(script: str, *args: str, steps: int) -> None:
+    """Run `script` (it prints the training losses per strategy as JSON) in a fresh process, whose two
+    logical CPUs cannot leak into this one, and compare."""
+    out = subprocess.run([sys.executable, "-c", script, *args], capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-3000:]
-    import json
-
     losses = json.loads(out.stdout.strip().splitlines()[-1])
-    assert len(losses["mirrored"]) == 8
+    assert len(losses["mirrored"]) == steps
     for a, b in zip(losses["default"], losses["mirrored"]):
         assert abs(a - b) < 1e-4, losses
     assert losses["mirrored"][-1] < losses["mirrored"][0]
+
+
+def test_mirrored_on_two_logical_cpus_matches_one_device(text_file, tmp_path) -> None:
+    assert_mirrored_matches_default(SCRIPT, str(text_file), str(tmp_path), steps=8)
 
 
 NMT_SCRIPT = textwrap.dedent("""
@@ -72,13 +76,4 @@ NMT_SCRIPT = textwrap.dedent("""
 def test_nmt_mirrored_on_two_logical_cpus_matches_one_device(tmp_path) -> None:
     """Batches by tokens have any number of rows: the replicas get unequal shares, and the loss is still
     the mean over every target token of the global batch."""
-    out = subprocess.run([sys.executable, "-c", NMT_SCRIPT, str(tmp_path)], capture_output=True, text=True,
-                         timeout=300)
-    assert out.returncode == 0, out.stderr[-3000:]
-    import json
-
-    losses = json.loads(out.stdout.strip().splitlines()[-1])
-    assert len(losses["mirrored"]) == 6
-    for a, b in zip(losses["default"], losses["mirrored"]):
-        assert abs(a - b) < 1e-4, losses
-    assert losses["mirrored"][-1] < losses["mirrored"][0]
+    assert_mirrored_matches_default(NMT_SCRIPT, str(tmp_path), steps=6)
