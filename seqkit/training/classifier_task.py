@@ -120,7 +120,6 @@ class ClassifierTask:
                  train: tuple[list[np.ndarray], np.ndarray],
                  val: tuple[list[np.ndarray], np.ndarray]) -> None:
         self.cfg, self.model, self.classes = cfg, model, list(classes)
-        self.batch_size = cfg.batch_size
         (self.x, self.y), (self.val_x, self.val_y) = train, val
         self.order = EpochBatches(len(self.x), cfg.batch_size, cfg.seed)
         self.steps_per_epoch = self.order.steps_per_epoch
