@@ -7,8 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from seqkit.data.parallel import PairBatches, length_filter, read_parallel, split_lines
+from seqkit.data.parallel import PairBatches, length_filter, read_parallel
 from seqkit.data.subword import build_codec, load_codec
+from seqkit.data.text import split_lines
 from seqkit.data.vocab import Vocab
 from seqkit.errors import DataError
 from seqkit.metrics.bleu import corpus_scores, score_files

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 
-from seqkit.cli.common import verb_parser
-from seqkit.data.text import decode_utf8, read_text
+from seqkit.cli.common import read_input_text, verb_parser
+from seqkit.data.text import split_lines
 from seqkit.errors import ConfigError, DataError
 
 
@@ -49,11 +48,10 @@ def read_inputs(args: argparse.Namespace) -> tuple[list[str], list[str]]:
         raise ConfigError("give the texts as arguments or with --input FILE (one of the two)")
     if args.texts:
         return args.texts, [f"text argument {i}" for i in range(1, len(args.texts) + 1)]
-    name = "standard input" if args.input == "-" else args.input
-    text = decode_utf8(sys.stdin.buffer.read(), name) if args.input == "-" else read_text(args.input)
+    text, name = read_input_text(args.input)
     if not text:
         raise DataError(f"{name}: nothing to classify")
-    lines = [line.removesuffix("\r") for line in text.removesuffix("\n").split("\n")]
+    lines = split_lines(text)
     return lines, [f"{name} line {i}" for i in range(1, len(lines) + 1)]
 
 

@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import sys
+from pathlib import Path
+
+from seqkit.data.text import decode_utf8
+from seqkit.errors import DataError
 
 
 def verb_parser(sub: argparse._SubParsersAction, name: str, help: str, description: str,
@@ -28,3 +33,12 @@ def with_default_kind(argv: list[str], verb: str, default: str, kinds: set[str])
     if len(argv) >= 2 and argv[0] == verb and argv[1] not in kinds | {"-h", "--help"}:
         return [verb, default, *argv[1:]]
     return argv
+
+
+def read_input_text(path: str | None) -> tuple[str, str]:
+    """(text, its name for messages) of a UTF-8 file, or of standard input when path is None or '-'."""
+    if path in (None, "-"):
+        return decode_utf8(sys.stdin.buffer.read(), "standard input"), "standard input"
+    if not Path(path).is_file():
+        raise DataError(f"{path}: no such file")
+    return decode_utf8(Path(path).read_bytes(), path), path

@@ -6,7 +6,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from seqkit.errors import ConfigError, DataError
+from seqkit.cli.common import read_input_text
+from seqkit.data.text import split_lines
+from seqkit.errors import ConfigError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -40,16 +42,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def read_input(path: str | None) -> list[str]:
     """The input's lines; blank lines are kept so that output lines match input lines."""
-    from seqkit.data.parallel import split_lines
-    from seqkit.data.text import decode_utf8
-
-    if path is None:
-        raw, name = sys.stdin.buffer.read(), "standard input"
-    elif Path(path).is_file():
-        raw, name = Path(path).read_bytes(), path
-    else:
-        raise DataError(f"{path}: no such file")
-    text = decode_utf8(raw, name)
+    text, _ = read_input_text(path)
     return split_lines(text) if text else []
 
 

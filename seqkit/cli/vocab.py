@@ -33,9 +33,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run_build(args: argparse.Namespace) -> int:
-    from seqkit.data.parallel import split_lines
     from seqkit.data.subword import build_codec
-    from seqkit.data.text import read_text
+    from seqkit.data.text import read_text, split_lines
 
     texts = [line for path in args.input for line in split_lines(read_text(path))]
     codec = build_codec(texts, args.type, args.size, args.min_count, args.seed)

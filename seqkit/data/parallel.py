@@ -15,16 +15,11 @@ import numpy as np
 
 from seqkit.data.labeled import pad_batch
 from seqkit.data.subword import Codec
-from seqkit.data.text import read_text
+from seqkit.data.text import read_text, split_lines
 from seqkit.data.vocab import Vocab
 from seqkit.errors import DataError
 
 POOL = 100  # batches' worth of pairs sorted together: similar lengths share a batch, order stays random
-
-
-def split_lines(text: str) -> list[str]:
-    """Lines split on \\n only (str.splitlines also splits on U+2028 and friends, breaking alignment)."""
-    return [line.removesuffix("\r") for line in text.removesuffix("\n").split("\n")]
 
 
 @dataclass

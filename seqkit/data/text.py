@@ -22,6 +22,11 @@ def decode_utf8(raw: bytes, name: str, offset: int = 0, line: int = 1) -> str:
         ) from None
 
 
+def split_lines(text: str) -> list[str]:
+    """Lines split on \\n only (str.splitlines also splits on U+2028 and friends, breaking alignment)."""
+    return [line.removesuffix("\r") for line in text.removesuffix("\n").split("\n")]
+
+
 def read_bytes(path: str | Path) -> bytes:
     """A whole file's bytes; missing and empty files raise DataError."""
     p = Path(path)

@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from seqkit.data.parallel import split_lines
-from seqkit.data.text import read_text
+from seqkit.data.text import read_text, split_lines
 from seqkit.errors import DataError
 
 
