@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -59,16 +60,31 @@ class TrainConfig:
             value, choices = getattr(self, f.name), f.metadata.get("choices")
             if choices and value not in choices:
                 raise ConfigError(f"{f.name} must be one of {', '.join(map(str, choices))}, not {value!r}")
-        for name in ("log_every", "keep"):
-            if getattr(self, name) < 1:
-                raise ConfigError(f"{name} must be at least 1, not {getattr(self, name)}")
-        if self.learning_rate <= 0:
-            raise ConfigError(f"learning_rate must be positive, not {self.learning_rate}")
-        for name in ("max_steps", "epochs", "max_time", "decay_steps", "clip_norm", "eval_every", "patience"):
-            if getattr(self, name) < 0:
-                raise ConfigError(f"{name} cannot be negative")
+        self.at_least_one("log_every", "keep")
+        self.require(lambda v: v > 0, "must be positive", "learning_rate")
+        self.not_negative("max_steps", "epochs", "max_time", "decay_steps", "clip_norm", "eval_every",
+                          "patience")
         if not (self.max_steps or self.epochs or self.max_time):
             raise ConfigError("nothing would end training: set max_steps, epochs or max_time")
+
+    def require(self, ok: Callable[[Any], bool], rule: str, *names: str) -> None:
+        """ConfigError `NAME RULE, not VALUE` for the first of `names` whose value `ok` rejects."""
+        for name in names:
+            value = getattr(self, name)
+            if not ok(value):
+                raise ConfigError(f"{name} {rule}, not {value}")
+
+    def at_least_one(self, *names: str) -> None:
+        """Counts and sizes."""
+        self.require(lambda v: v >= 1, "must be at least 1", *names)
+
+    def not_negative(self, *names: str) -> None:
+        """Limits and sizes where 0 means none or off."""
+        self.require(lambda v: v >= 0, "cannot be negative", *names)
+
+    def fraction(self, *names: str) -> None:
+        """Shares such as dropout: 0 allowed, 1 not."""
+        self.require(lambda v: 0 <= v < 1, "must be in [0, 1)", *names)
 
     def to_dict(self) -> dict[str, Any]:
         """The config as plain data, with its kind, for config.yaml."""
@@ -161,15 +177,10 @@ class CharRNNConfig(TrainConfig):
 
     def validate(self) -> None:
         super().validate()
-        if self.reset_every < 0:
-            raise ConfigError(f"reset_every cannot be negative, not {self.reset_every}")
-        for name in ("layers", "units", "embedding_dim", "batch_size", "seq_len", "eval_batch_size"):
-            if getattr(self, name) < 1:
-                raise ConfigError(f"{name} must be at least 1, not {getattr(self, name)}")
-        if not 0 <= self.dropout < 1:
-            raise ConfigError(f"dropout must be in [0, 1), not {self.dropout}")
-        if not 0 < self.valid_fraction < 1:
-            raise ConfigError(f"valid_fraction must be in (0, 1), not {self.valid_fraction}")
+        self.not_negative("reset_every")
+        self.at_least_one("layers", "units", "embedding_dim", "batch_size", "seq_len", "eval_batch_size")
+        self.fraction("dropout")
+        self.require(lambda v: 0 < v < 1, "must be in (0, 1)", "valid_fraction")
 
 
 def inherit(name: str, default: Any) -> Any:
@@ -239,19 +250,12 @@ class CNNSentimentConfig(TrainConfig):
         if not all(w.strip().isdigit() and int(w) > 0 for w in self.widths.split(",")):
             raise ConfigError(f"widths must be positive integers separated by commas, like 3,4,5, "
                               f"not {self.widths!r}")
-        for name in ("maps", "batch_size", "eval_batch_size", "max_len", "embedding_dim", "min_count"):
-            if getattr(self, name) < 1:
-                raise ConfigError(f"{name} must be at least 1, not {getattr(self, name)}")
-        if self.max_vocab and self.max_vocab < 5:
-            raise ConfigError(f"max_vocab must be 0 (no cap) or at least 5, not {self.max_vocab}")
-        if not 0 <= self.dropout < 1:
-            raise ConfigError(f"dropout must be in [0, 1), not {self.dropout}")
-        if not 0 < self.val_fraction < 1:
-            raise ConfigError(f"val_fraction must be in (0, 1), not {self.val_fraction}")
-        if self.max_norm < 0 or self.l2 < 0:
-            raise ConfigError("max_norm and l2 cannot be negative")
-        if self.word2vec < 0:
-            raise ConfigError(f"word2vec must be 0 (none) or a number of epochs, not {self.word2vec}")
+        self.at_least_one("maps", "batch_size", "eval_batch_size", "max_len", "embedding_dim", "min_count")
+        self.require(lambda v: v == 0 or v >= 5, "must be 0 (no cap) or at least 5", "max_vocab")
+        self.fraction("dropout")
+        self.require(lambda v: 0 < v < 1, "must be in (0, 1)", "val_fraction")
+        self.not_negative("max_norm", "l2")
+        self.require(lambda v: v >= 0, "must be 0 (none) or a number of epochs", "word2vec")
         if self.word2vec and self.vectors:
             raise ConfigError("--word2vec trains the vectors that --vectors would give: drop one of them")
         if self.embedding_mode in ("static", "multichannel") and not (self.vectors or self.word2vec):
@@ -327,13 +331,9 @@ class NMTConfig(TrainConfig):
         if bool(self.dev_src) != bool(self.dev_tgt):
             raise ConfigError("give both --dev-src and --dev-tgt, or neither (then dev_size pairs are "
                               "held out)")
-        for name in ("units", "layers", "embedding_dim", "eval_beam", "eval_batch_size", "min_count"):
-            if getattr(self, name) < 1:
-                raise ConfigError(f"{name} must be at least 1, not {getattr(self, name)}")
-        for name in ("dev_size", "vocab_size", "max_len", "max_ratio", "batch_size", "alpha",
-                     "encoder_units"):
-            if getattr(self, name) < 0:
-                raise ConfigError(f"{name} cannot be negative")
+        self.at_least_one("units", "layers", "embedding_dim", "eval_beam", "eval_batch_size", "min_count")
+        self.not_negative("dev_size", "vocab_size", "max_len", "max_ratio", "batch_size", "alpha",
+                          "encoder_units")
         if not self.batch_size and self.batch_tokens < 1:
             raise ConfigError("batch_tokens must be at least 1 (or give batch_size)")
         if self.bidirectional and self.encoder_size % 2:
@@ -345,9 +345,7 @@ class NMTConfig(TrainConfig):
             raise ConfigError("scaled applies to luong-dot and luong-general attention only")
         if self.normed and self.attention != "bahdanau":
             raise ConfigError("normed applies to bahdanau attention only")
-        for name in ("dropout", "label_smoothing"):
-            if not 0 <= getattr(self, name) < 1:
-                raise ConfigError(f"{name} must be in [0, 1), not {getattr(self, name)}")
+        self.fraction("dropout", "label_smoothing")
 
 
 CONFIG_KINDS: dict[str, type] = {"char-rnn": CharRNNConfig, "cnn-sentiment": CNNSentimentConfig,
