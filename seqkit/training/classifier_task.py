@@ -62,6 +62,16 @@ def predict(forward, seqs: Sequence[np.ndarray], batch_size: int) -> np.ndarray:
     return probs
 
 
+def encode_texts(texts: Sequence[str], vocab: Vocab, cfg: CNNSentimentConfig) -> list[np.ndarray]:
+    """Ids of each text as the run's training saw them: its tokenizer, case and max_len."""
+    return encode_tokens(tokenize_texts(texts, cfg.tokenizer, cfg.lowercase), vocab, cfg.max_len)
+
+
+def read_run_assets(run_dir: Path) -> tuple[Vocab, list[str]]:
+    """The vocabulary and the classes a run saved beside its config."""
+    return Vocab.load(run_dir / VOCAB_FILE), json.loads(read_text(run_dir / CLASSES_FILE))
+
+
 def read_data(path: str, cfg: CNNSentimentConfig) -> LabeledData:
     """Labelled examples with the run's column settings; skipped empty texts are reported on stderr."""
     data = read_labeled(path, cfg.label_column, cfg.text_column, cfg.delimiter)
@@ -168,8 +178,7 @@ class Classifier:
 
     def encode(self, texts: Sequence[str]) -> list[np.ndarray]:
         """Ids of each text as the run's training saw them."""
-        cfg = self.cfg
-        return encode_tokens(tokenize_texts(texts, cfg.tokenizer, cfg.lowercase), self.vocab, cfg.max_len)
+        return encode_texts(texts, self.vocab, self.cfg)
 
     @cached_property
     def _forward(self):
@@ -186,8 +195,7 @@ def load_classifier(run_dir: str | Path, which: str = "best") -> Classifier:
     """The classifier of a run directory, with the weights of its best (or `which`) checkpoint."""
     run_dir = Path(run_dir)
     cfg = read_run_config(run_dir, CNNSentimentConfig)
-    vocab = Vocab.load(run_dir / VOCAB_FILE)
-    classes = json.loads(read_text(run_dir / CLASSES_FILE))
+    vocab, classes = read_run_assets(run_dir)
     model = build_classifier(cfg, len(vocab), len(classes))
     load_variables(checkpoint_path(run_dir, which), {"model": model.variables})
     return Classifier(cfg, vocab, classes, model)
@@ -235,7 +243,7 @@ def train_cnn_sentiment(cfg: CNNSentimentConfig, resume: bool = False, overwrite
     train, val = train_val_data(cfg)
     train_tokens = tokenize_texts(train.texts, cfg.tokenizer, cfg.lowercase)
     if resume:
-        vocab, classes = Vocab.load(run / VOCAB_FILE), json.loads(read_text(run / CLASSES_FILE))
+        vocab, classes = read_run_assets(run)
     else:
         vocab, classes = Vocab.build(train_tokens, cfg.max_vocab, cfg.min_count), sorted(set(train.labels))
     embeddings, coverage = None, {}
@@ -249,8 +257,7 @@ def train_cnn_sentiment(cfg: CNNSentimentConfig, resume: bool = False, overwrite
               f"of the vocabulary, {coverage['vectors_tokens']:.1%} of the training tokens; the rest start "
               "random")
     train_xy = (encode_tokens(train_tokens, vocab, cfg.max_len), label_ids(train, classes))
-    val_ids = encode_tokens(tokenize_texts(val.texts, cfg.tokenizer, cfg.lowercase), vocab, cfg.max_len)
-    val_xy = (val_ids, label_ids(val, classes))
+    val_xy = (encode_texts(val.texts, vocab, cfg), label_ids(val, classes))
 
     def save_assets(run_dir: Path) -> None:
         vocab.save(run_dir / VOCAB_FILE)
