@@ -41,6 +41,11 @@ class Codec(Protocol):
         """The token of each id, for labelling alignments."""
 
 
+def text_ids(ids: Iterable[int]) -> list[int]:
+    """The ids a detokenized sentence shows: <pad>, <s> and </s> dropped, <unk> kept."""
+    return [int(i) for i in ids if i >= len(SPECIALS) or i == Vocab.unk_id]
+
+
 class WordCodec:
     """A word vocabulary over whitespace-separated tokens; decoding joins words with spaces."""
 
@@ -56,7 +61,7 @@ class WordCodec:
         return self.vocab.encode(text.split())
 
     def decode(self, ids: Iterable[int]) -> str:
-        return " ".join(self.vocab.tokens[i] for i in ids if i >= len(SPECIALS) or i == Vocab.unk_id)
+        return " ".join(self.vocab.decode(text_ids(ids)))
 
     def save(self, path: str | Path) -> Path:
         self.vocab.save(path)
@@ -87,7 +92,7 @@ class SentencePieceCodec:
         return np.asarray(self.sp.encode(text), np.int32)
 
     def decode(self, ids: Iterable[int]) -> str:
-        return self.sp.decode([int(i) for i in ids if i >= len(SPECIALS) or i == Vocab.unk_id])
+        return self.sp.decode(text_ids(ids))
 
     def save(self, path: str | Path) -> Path:
         return atomic_write_bytes(path, self.proto)

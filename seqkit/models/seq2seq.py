@@ -146,9 +146,8 @@ def set_output_prior(model: Seq2Seq, targets: Sequence[np.ndarray]) -> None:
     distribution, and Adam drives every unit of the attentional tanh into saturation within 25 steps:
     on the Bible the gradients to encoder and decoder then vanished and the loss stayed at the unigram
     level (perplexity ~500) for good. Starting at the prior, the hidden layers are left to learn context."""
-    vocab = model.output_layer.units
-    counts = np.bincount(np.concatenate([*targets, np.full(len(targets), Vocab.eos_id)]), minlength=vocab)
-    prior = counts[:vocab] + 0.1
+    tokens = np.concatenate([*targets, np.full(len(targets), Vocab.eos_id)])
+    prior = np.bincount(tokens, minlength=model.output_layer.units) + 0.1
     model.output_layer.bias.assign(np.log(prior / prior.sum()).astype("float32"))
 
 
