@@ -24,15 +24,15 @@ import tensorflow as tf
 
 from seqkit.api import train_char_rnn
 from seqkit.config import CharRNNConfig
-from seqkit.decoding.sampling import make_generator
-from seqkit.training.char_lm_task import load_run
+from seqkit.decoding.options import SAMPLING
+from seqkit.inference.sampler import compiled_generate, load_language_model
 
 SHAKESPEARE = Path(__file__).resolve().parents[2] / "shared/data/shakespeare/shakespeare.txt"
 
 
 def sampling_rate(model, batch: int, length: int = 2000) -> float:
     """Steady-state chars/s of seqkit's compiled sampling loop (compiled once before timing)."""
-    generate = make_generator(model, length, 1.0, 0, 1.0)
+    generate = compiled_generate(model, SAMPLING.strategy(), length, 0)
     first, state = tf.zeros([batch], tf.int32), model.initial_state(batch)
     generate(first, state, tf.constant(0)).numpy()
     t = time.perf_counter()
@@ -45,7 +45,7 @@ def one_step_loop_rate(model, length: int = 300) -> float:
 
     @tf.function
     def one_step(x, state):
-        logits, state = model.step(x, state)
+        logits, state, _ = model.step(x, state)
         return tf.random.categorical(logits, 1, dtype=tf.int32)[:, 0], state
 
     x, state = tf.zeros([1], tf.int32), model.initial_state(1)
@@ -78,7 +78,7 @@ def main() -> None:
     metrics = train_char_rnn(cfg, overwrite=True)
     train = [json.loads(line) for line in open(Path(run) / "metrics.jsonl") if '"train"' in line]
     chars_per_s = float(np.mean([r["chars_per_s"] for r in train]))
-    _, _, model = load_run(run, "latest")
+    _, _, model = load_language_model(run, "latest")
     b1, b64, ref = sampling_rate(model, 1), sampling_rate(model, 64), one_step_loop_rate(model)
     print(f"steps {metrics['step']} in {args.seconds:.0f} s, training {chars_per_s:,.0f} chars/s")
     print(f"validation: {metrics['loss']:.4f} nats/char, {metrics['bpc']:.4f} bits/char "

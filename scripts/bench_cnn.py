@@ -1,7 +1,7 @@
 """Benchmark: Kim's CNN classifier against TF-IDF + logistic regression on the tweets (issue 5).
 
 Protocol: train on ../shared/data/tweets/train.csv (29,739 tweets: negative, neutral, positive), select
-the CNN's checkpoint on dev.csv (3,694) by macro-F1, and report dev accuracy and macro-F1, training
+the CNN's checkpoint on dev.csv (3,694) by macro-F1, and report validation accuracy and macro-F1, training
 time, and classification throughput (texts/s end to end: tokenize, encode, pad, model; batch 256).
 Beside it, in the same process, the baseline: scikit-learn TF-IDF over word 1-2-grams and character
 2-5-grams, and logistic regression, fitted on the same training split.
@@ -30,8 +30,9 @@ from pathlib import Path
 
 from seqkit.config import CNNSentimentConfig
 from seqkit.data.labeled import read_labeled
+from seqkit.inference.classifier import load_classifier
 from seqkit.metrics.classification import scores
-from seqkit.training.classifier_task import load_classifier, train_cnn_sentiment
+from seqkit.training.classifier_task import train_cnn_sentiment
 
 TWEETS = Path(__file__).resolve().parents[2] / "shared/data/tweets"
 SEED_CONFIG = dict(max_vocab=10000, max_len=100, widths="3,4,5", maps=128, dropout=0.5, learning_rate=1e-3,
@@ -51,7 +52,7 @@ def throughput(predict, texts: list[str], repeats: int = 3) -> float:
     return len(texts) / best
 
 
-def baseline(train, dev) -> dict:
+def baseline(train, valid) -> dict:
     """TF-IDF (word 1-2-grams + char 2-5-grams, sublinear tf) and logistic regression."""
     from scipy.sparse import hstack
     from sklearn.feature_extraction.text import TfidfVectorizer
@@ -68,22 +69,22 @@ def baseline(train, dev) -> dict:
         return model.predict(hstack([words.transform(texts), chars.transform(texts)]).tocsr())
 
     classes = sorted(set(train.labels))
-    pred = [classes.index(p) for p in predict(dev.texts)]
-    s = scores([classes.index(y) for y in dev.labels], pred, classes)
+    pred = [classes.index(p) for p in predict(valid.texts)]
+    s = scores([classes.index(y) for y in valid.labels], pred, classes)
     return {"accuracy": s["accuracy"], "macro_f1": s["macro_f1"], "train_s": seconds,
-            "texts_per_s": throughput(predict, dev.texts)}
+            "texts_per_s": throughput(predict, valid.texts)}
 
 
-def cnn(cfg: CNNSentimentConfig, dev) -> dict:
-    """Train, reload the best checkpoint from the run, score dev and time classification."""
+def cnn(cfg: CNNSentimentConfig, valid) -> dict:
+    """Train, reload the best checkpoint from the run, score the validation set and time classification."""
     t = time.perf_counter()
     result = train_cnn_sentiment(cfg, overwrite=True)
     seconds = time.perf_counter() - t
     clf = load_classifier(cfg.run)
-    y = [clf.classes.index(label) for label in dev.labels]
-    s = scores(y, clf.probabilities(dev.texts, 256).argmax(axis=1), clf.classes)
+    y = [clf.classes.index(label) for label in valid.labels]
+    s = scores(y, clf.probabilities(valid.texts, 256).argmax(axis=1), clf.classes)
     return {"accuracy": s["accuracy"], "macro_f1": s["macro_f1"], "train_s": seconds,
-            "texts_per_s": throughput(lambda texts: clf.probabilities(texts, 256), dev.texts),
+            "texts_per_s": throughput(lambda texts: clf.probabilities(texts, 256), valid.texts),
             "best_step": result["best_step"], "steps": result["step"],
             **{k: v for k, v in result.items() if k.startswith("vectors_")}}
 
@@ -111,9 +112,9 @@ def main() -> None:
     p.add_argument("--runs", default="", help="where the run directories go (default: a temporary folder)")
     args = p.parse_args()
     data, runs = Path(args.data), Path(args.runs or tempfile.mkdtemp(prefix="bench_cnn_"))
-    train, dev = read_labeled(data / "train.csv"), read_labeled(data / "dev.csv")
-    print(f"train {len(train)} tweets, dev {len(dev)}; runs in {runs}")
-    common = dict(train=str(data / "train.csv"), val=str(data / "dev.csv"), seed=args.seed, log_every=100)
+    train, valid = read_labeled(data / "train.csv"), read_labeled(data / "dev.csv")
+    print(f"train {len(train)} tweets, validation {len(valid)}; runs in {runs}")
+    common = dict(train=str(data / "train.csv"), valid=str(data / "dev.csv"), seed=args.seed, log_every=100)
     changes = parse_set(args.set)
     overrides = {"seed": SEED_CONFIG, "default": changes, "best": BEST_CONFIG | changes}
     configs = {name: CNNSentimentConfig(run=str(runs / name), **(common | over))
@@ -124,9 +125,9 @@ def main() -> None:
             changed = {k: v for k, v in dataclasses.asdict(configs[name]).items()
                        if v != getattr(CNNSentimentConfig, k, None) and k not in (*common, "run")}
             print(f"{name}: {changed or 'seqkit defaults'}")
-        results[name] = baseline(train, dev) if name == "baseline" else cnn(configs[name], dev)
+        results[name] = baseline(train, valid) if name == "baseline" else cnn(configs[name], valid)
         r = results[name]
-        print(f"{name:>8}: dev accuracy {r['accuracy']:.4f}  macro-F1 {r['macro_f1']:.4f}  "
+        print(f"{name:>8}: validation accuracy {r['accuracy']:.4f}  macro-F1 {r['macro_f1']:.4f}  "
               f"train {r['train_s']:.0f} s  classify {r['texts_per_s']:,.0f} texts/s", flush=True)
     print("RESULT " + json.dumps({k: {m: round(v, 4) if isinstance(v, float) else v for m, v in r.items()}
                                   for k, r in results.items()}))

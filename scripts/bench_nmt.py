@@ -1,10 +1,11 @@
 """Benchmark: attentional NMT on the Bible, Spanish -> English (issue 3).
 
 Protocol: train on ../shared/data/bible_es_en/train.{es,en} (29,276 verse pairs) for a fixed wall-clock
-budget (--minutes, evaluation included), selecting checkpoints by dev BLEU (dev.{es,en}: 176 verses,
-beam 5), then report for the best checkpoint: dev BLEU and chrF with greedy search and with beam 5
-(sacrebleu, detokenized), dev perplexity, training target tokens/s (mean over the logged windows,
-evaluation excluded) and beam-5 decoding sentences/s (the whole dev set, batch 64, best of 3), as the
+budget (--minutes, evaluation included), selecting checkpoints by validation BLEU (dev.{es,en}: 176
+verses, beam 5), then report for the best checkpoint: validation BLEU and chrF with greedy search and
+with beam 5 (sacrebleu, detokenized), validation perplexity, training target tokens/s (mean over the
+logged windows, evaluation excluded) and beam-5 decoding sentences/s (the whole validation set, batch
+64, best of 3), as the
 model translates and with every output forced to 40 tokens (equal work for any model or toolkit: Joey
 NMT's min = max output length).
 
@@ -15,6 +16,7 @@ seed's comparison, the same model with no attention and with Bahdanau attention,
 
     python scripts/bench_nmt.py --minutes 30 --compare
     python scripts/bench_nmt.py --minutes 5 --only bahdanau --set batch_tokens=3000
+    python scripts/bench_nmt.py --decode-only --runs runs/bench_nmt       # decoding of trained runs again
 """
 
 from __future__ import annotations
@@ -27,8 +29,10 @@ from pathlib import Path
 
 from seqkit.config import NMTConfig
 from seqkit.data.parallel import read_parallel
+from seqkit.decoding.options import DecodeOptions
+from seqkit.inference.translator import load_translator
 from seqkit.metrics.bleu import corpus_scores
-from seqkit.training.nmt_task import load_run, train_nmt
+from seqkit.training.nmt_task import train_nmt
 
 BIBLE = Path(__file__).resolve().parents[2] / "shared/data/bible_es_en"
 JOEY = dict(units=256, encoder_units=0, embedding_dim=256, layers=1, cell="lstm", attention="luong-general",
@@ -37,14 +41,14 @@ FIXED_LEN = 40  # tokens per output when decoding speed is compared at equal wor
 COMPARE = {"joey": {}, "no-attention": {"attention": "none"}, "bahdanau": {"attention": "bahdanau"}}
 
 
-def decode_rate(translator, lines: list[str], beam: int, repeats: int = 3,
-                **options) -> tuple[list[str], float]:
+def decode_rate(translator, lines: list[str], options: DecodeOptions, repeats: int = 3,
+                **limits) -> tuple[list[str], float]:
     """Translations and best-of-`repeats` sentences/s (after a warm-up that compiles the search)."""
-    out = translator.translate(lines, beam, **options)
+    out = translator.translate(lines, options, **limits)
     best = float("inf")
     for _ in range(repeats):
         t = time.perf_counter()
-        translator.translate(lines, beam, **options)
+        translator.translate(lines, options, **limits)
         best = min(best, time.perf_counter() - t)
     return out, len(lines) / best
 
@@ -56,27 +60,29 @@ def train_rate(run: Path) -> float:
     return sum(rates) / len(rates)
 
 
-def bench(name: str, cfg: NMTConfig) -> dict:
-    """Train one configuration in its budget and measure it."""
+def bench(name: str, cfg: NMTConfig, train: bool = True) -> dict:
+    """Train one configuration in its budget (unless `train` is False: a trained run) and measure it."""
     start = time.perf_counter()
-    train_nmt(cfg, overwrite=True)
+    if train:
+        train_nmt(cfg, overwrite=True)
     minutes = (time.perf_counter() - start) / 60
-    dev = read_parallel(cfg.dev_src, cfg.dev_tgt)
-    translator = load_run(cfg.run)
+    valid = read_parallel(cfg.valid_src, cfg.valid_tgt)
+    translator = load_translator(cfg.run)
     row = {"config": name, "minutes": round(minutes, 1),
            "train_tokens_per_s": round(train_rate(Path(cfg.run)))}
     for beam in (1, 5):
-        hyps, rate = decode_rate(translator, dev.src, beam)
-        scores = corpus_scores(hyps, [dev.tgt])
+        hyps, rate = decode_rate(translator, valid.src, DecodeOptions(beam=beam))
+        scores = corpus_scores(hyps, [valid.tgt])
         row |= {f"bleu_beam{beam}": round(scores["bleu"], 2), f"chrf_beam{beam}": round(scores["chrf"], 2),
                 f"sentences_per_s_beam{beam}": round(rate, 1)}
     # The same work for any model: every hypothesis forced to FIXED_LEN tokens (Joey: min = max length).
-    _, rate = decode_rate(translator, dev.src, 5, min_len=FIXED_LEN, max_ratio=0.0, max_extra=FIXED_LEN)
+    forced = DecodeOptions(beam=5, min_len=FIXED_LEN)
+    _, rate = decode_rate(translator, valid.src, forced, max_ratio=0.0, max_extra=FIXED_LEN)
     row[f"sentences_per_s_beam5_len{FIXED_LEN}"] = round(rate, 1)
     best = json.loads((Path(cfg.run) / "checkpoints/best.json").read_text())
     evals = [r for r in map(json.loads, (Path(cfg.run) / "metrics.jsonl").read_text().splitlines())
              if r["split"] == "valid" and r["step"] == best["step"]]
-    row |= {"best_step": best["step"], "dev_ppl": round(evals[-1]["ppl"], 2) if evals else None,
+    row |= {"best_step": best["step"], "valid_ppl": round(evals[-1]["ppl"], 2) if evals else None,
             "signature": scores["bleu_signature"]}
     print(json.dumps(row), flush=True)
     return row
@@ -89,13 +95,15 @@ def main() -> None:
     p.add_argument("--runs", default="runs/bench_nmt", help="where the runs are written")
     p.add_argument("--compare", action="store_true", help="also no attention and Bahdanau, same budget")
     p.add_argument("--only", choices=list(COMPARE), help="run this one configuration")
-    p.add_argument("--eval-every", type=int, default=250, help="dev evaluation interval, steps")
+    p.add_argument("--eval-every", type=int, default=250, help="validation interval, steps")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="change a config field")
     p.add_argument("--out", help="write the results as JSON here")
+    p.add_argument("--decode-only", action="store_true",
+                   help="measure the runs already in --runs without training them again")
     args = p.parse_args()
     data = Path(args.data)
-    base = NMTConfig(src=str(data / "train.es"), tgt=str(data / "train.en"), dev_src=str(data / "dev.es"),
-                     dev_tgt=str(data / "dev.en"), max_steps=0, max_time=args.minutes * 60,
+    base = NMTConfig(src=str(data / "train.es"), tgt=str(data / "train.en"), valid_src=str(data / "dev.es"),
+                     valid_tgt=str(data / "dev.en"), max_steps=0, max_time=args.minutes * 60,
                      eval_every=args.eval_every, **JOEY)
     fields = {f.name: f for f in dataclasses.fields(NMTConfig)}
     for item in args.set:
@@ -104,7 +112,7 @@ def main() -> None:
         base = dataclasses.replace(base, **{key: value.lower() in ("1", "true", "yes") if kind is bool
                                             else kind(value)})
     names = COMPARE if args.compare else {args.only or "joey": COMPARE[args.only or "joey"]}
-    rows = [bench(name, dataclasses.replace(base, run=f"{args.runs}/{name}", **change))
+    rows = [bench(name, dataclasses.replace(base, run=f"{args.runs}/{name}", **change), not args.decode_only)
             for name, change in names.items()]
     if args.out:
         Path(args.out).write_text(json.dumps(rows, indent=1) + "\n")

@@ -12,12 +12,13 @@ import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import yaml
 
 from seqkit.data.subword import TYPES as SUBWORD_TYPES
 from seqkit.data.tokenize import SCHEMES
+from seqkit.decoding import defaults as decoding_defaults
 from seqkit.errors import ConfigError
 from seqkit.fileio import atomic_write_text
 
@@ -32,6 +33,9 @@ class TrainConfig:
     """What every trainer needs: optimisation, schedule, checkpoints, evaluation, reproducibility."""
 
     run: str = opt("runs/model", "run directory: config, vocabulary, checkpoints, metrics, logs")
+    init_from: str = opt("", "start a new run from the trained weights of this run (its best checkpoint; a "
+                         "fresh optimizer, step 0), e.g. to fine-tune on new data. Its model settings and "
+                         "alphabet or vocabulary come with it: a model flag that contradicts it is an error")
     seed: int = opt(0, "seeds Python, NumPy and TensorFlow; same seed, same numbers on CPU")
     max_steps: int = opt(2000, "stop after this many training steps (0: no step limit)")
     epochs: int = opt(0, "also stop after this many passes over the training data (0: no limit)")
@@ -53,6 +57,12 @@ class TrainConfig:
     log_every: int = opt(20, "write training metrics every N steps")
     keep: int = opt(3, "keep the last N checkpoints (the best one is always kept)")
     strategy: str = opt("default", "tf.distribute strategy", ("default", "mirrored", "multiworker"))
+
+    # The fields that fix the model's variables and the ids it reads: --init-from takes them from its run.
+    model_fields: ClassVar[tuple[str, ...]] = ()
+    # The training and validation files (--resume checks they are unchanged), each with what leaving it
+    # empty means.
+    data_fields: ClassVar[dict[str, str]] = {}
 
     def validate(self) -> None:
         """Check every field against its type, choices and range; raise ConfigError on the first bad one."""
@@ -95,57 +105,100 @@ class TrainConfig:
         atomic_write_text(path, yaml.safe_dump(self.to_dict(), sort_keys=False))
 
 
+def known_keys(data: dict[str, Any], cls: type) -> dict[str, Any]:
+    """`data` with old key names (RENAMED) in their new form; unknown keys are an error, not ignored."""
+    data = dict(data)
+    for old, new in RENAMED.get(cls, {}).items():
+        if old in data:
+            if new in data:
+                raise ConfigError(f"{old} is the old name of {new}: give one of them, not both")
+            data[new] = data.pop(old)
+    unknown = sorted(set(data) - {f.name for f in fields(cls)})
+    if unknown:
+        raise ConfigError(f"unknown config keys: {', '.join(unknown)}")
+    return data
+
+
 def from_dict(data: dict[str, Any], cls: type | None = None) -> TrainConfig:
-    """Build and validate a config from plain data; unknown keys are an error, not silently ignored."""
+    """Build and validate a config from plain data (a saved run's of any seqkit version)."""
     data = dict(data)
     kind = data.pop("kind", None)
     cls = cls or CONFIG_KINDS.get(kind)
     if cls is None:
         raise ConfigError(f"unknown config kind {kind!r}; expected one of {', '.join(CONFIG_KINDS)}")
-    known = {f.name for f in fields(cls)}
-    unknown = sorted(set(data) - known)
-    if unknown:
-        raise ConfigError(f"unknown config keys: {', '.join(unknown)}")
-    cfg = cls(**data)
+    cfg = cls(**known_keys(data, cls))
     cfg.validate()
     return cfg
 
 
-def load(path: str | Path, cls: type | None = None) -> TrainConfig:
-    """Read and validate a config.yaml."""
+def read_yaml(path: str | Path) -> dict[str, Any]:
+    """The mapping of a YAML config file, not yet validated (flags may still complete it)."""
     try:
         data = yaml.safe_load(Path(path).read_text("utf-8"))
     except (OSError, yaml.YAMLError) as e:
         raise ConfigError(f"{path}: cannot read the config ({e})") from None
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: a config file must be a mapping of keys to values")
-    return from_dict(data, cls)
+    return data
+
+
+def load(path: str | Path, cls: type | None = None) -> TrainConfig:
+    """Read and validate a config.yaml."""
+    return from_dict(read_yaml(path), cls)
+
+
+GIVEN = "given_fields"  # the argparse.Namespace attribute naming the config fields set on the command line
+
+
+def note_given(namespace: argparse.Namespace, name: str) -> None:
+    """Record that field `name` was set on the command line."""
+    setattr(namespace, GIVEN, getattr(namespace, GIVEN, frozenset()) | {name})
+
+
+class Store(argparse.Action):
+    """Store a flag's value and note it as given, so that it wins even when it equals the default."""
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:
+        setattr(namespace, self.dest, values)
+        note_given(namespace, self.dest)
+
+
+class StoreBool(argparse.BooleanOptionalAction):
+    """--flag / --no-flag, noted as given like Store."""
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:
+        super().__call__(parser, namespace, values, option_string)
+        note_given(namespace, self.dest)
 
 
 def add_flags(parser: argparse.ArgumentParser, cls: type, **defaults: Any) -> None:
-    """Add one --flag per field of `cls` (with `defaults` overriding the class's), plus --config."""
+    """Add one --flag per field of `cls` (with `defaults` overriding the class's), plus --config; the old
+    names of renamed fields still work, unlisted."""
     parser.add_argument("--config", metavar="YAML", help="load settings from a YAML file; flags override it")
     for f in fields(cls):
-        flag = "--" + f.name.replace("_", "-")
-        default = defaults.get(f.name, f.default)
-        kw: dict[str, Any] = {"help": f.metadata["help"] + " (default: %(default)s)", "dest": f.name}
+        kw: dict[str, Any] = {"dest": f.name}
         if isinstance(f.default, bool):
-            parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=default, **kw)
+            kw["action"] = StoreBool
         else:
-            parser.add_argument(flag, type=type(f.default), default=default, metavar=f.name.upper(),
-                                choices=f.metadata.get("choices"), **kw)
+            kw |= {"action": Store, "type": type(f.default), "metavar": f.name.upper(),
+                   "choices": f.metadata.get("choices")}
+        parser.add_argument("--" + f.name.replace("_", "-"), default=defaults.get(f.name, f.default),
+                            help=f.metadata["help"] + " (default: %(default)s)", **kw)
+        for old in [old for old, new in RENAMED.get(cls, {}).items() if new == f.name]:
+            parser.add_argument("--" + old.replace("_", "-"), default=argparse.SUPPRESS,
+                                help=argparse.SUPPRESS, **kw)
 
 
-def from_args(args: argparse.Namespace, cls: type, parser: argparse.ArgumentParser,
-              base: dict[str, Any] | None = None) -> TrainConfig:
-    """The config a command line asks for: defaults < `base` (a saved run's) < --config < explicit flags."""
+def from_args(args: argparse.Namespace, cls: type, base: dict[str, Any] | None = None) -> TrainConfig:
+    """The config a command line asks for: defaults < `base` (a saved run's) < --config < the flags given."""
+    given = getattr(args, GIVEN, frozenset())
     values = {f.name: getattr(args, f.name) for f in fields(cls)}
-    given = {f.name for f in fields(cls) if getattr(args, f.name) != parser.get_default(f.name)}
     layers = [dict(base or {})]
     if args.config:
-        layers.append(load(args.config, cls).to_dict())
+        layers.append(read_yaml(args.config))
     for layer in layers:
         layer.pop("kind", None)
+        layer = known_keys(layer, cls)
         values = {k: (values[k] if k in given else layer.get(k, values[k])) for k in values}
     return from_dict(values, cls)
 
@@ -174,6 +227,9 @@ class CharRNNConfig(TrainConfig):
     reset_every: int = opt(30, "clear each stream's carried state every N steps, staggered across streams, "
                            "so the model also learns from the zero state it samples from (0: never)")
     eval_batch_size: int = opt(128, "streams used to evaluate the validation split")
+
+    model_fields = ("alphabet", "unknown", "cell", "layers", "units", "embedding_dim", "activation")
+    data_fields = {"data": "embedded", "valid": "held out"}
 
     def validate(self) -> None:
         super().validate()
@@ -207,8 +263,8 @@ class CNNSentimentConfig(TrainConfig):
                         "(0: never stop early)")
     train: str = opt("", "training data: a CSV/TSV file with a header row, or a folder per class "
                      "(LABEL/*.txt, the IMDB layout)")
-    val: str = opt("", "validation data in the same forms; empty: hold out val_fraction of --train")
-    val_fraction: float = opt(0.1, "share of --train held out for validation when --val is not given")
+    valid: str = opt("", "validation data in the same forms; empty: hold out valid_fraction of --train")
+    valid_fraction: float = opt(0.1, "share of --train held out for validation when --valid is not given")
     label_column: str = opt("label", "CSV/TSV column holding the class label")
     text_column: str = opt("text", "CSV/TSV column holding the text")
     delimiter: str = opt("auto", "CSV field separator: auto (tab for .tsv/.tab files, else comma), comma, "
@@ -238,6 +294,10 @@ class CNNSentimentConfig(TrainConfig):
     batch_size: int = opt(50, "examples per training step")
     eval_batch_size: int = opt(256, "examples per step when evaluating and classifying")
 
+    model_fields = ("tokenizer", "lowercase", "max_vocab", "min_count", "embedding_mode", "embedding_dim",
+                    "widths", "maps")
+    data_fields = {"train": "", "valid": "held out"}
+
     @property
     def width_list(self) -> list[int]:
         """The convolution widths as integers (of a validated config)."""
@@ -253,19 +313,28 @@ class CNNSentimentConfig(TrainConfig):
         self.at_least_one("maps", "batch_size", "eval_batch_size", "max_len", "embedding_dim", "min_count")
         self.require(lambda v: v == 0 or v >= 5, "must be 0 (no cap) or at least 5", "max_vocab")
         self.fraction("dropout")
-        self.require(lambda v: 0 < v < 1, "must be in (0, 1)", "val_fraction")
+        self.require(lambda v: 0 < v < 1, "must be in (0, 1)", "valid_fraction")
         self.not_negative("max_norm", "l2")
         self.require(lambda v: v >= 0, "must be 0 (none) or a number of epochs", "word2vec")
         if self.word2vec and self.vectors:
             raise ConfigError("--word2vec trains the vectors that --vectors would give: drop one of them")
-        if self.embedding_mode in ("static", "multichannel") and not (self.vectors or self.word2vec):
+        if self.init_from and (self.vectors or self.word2vec):
+            raise ConfigError("--init-from starts from that run's trained embeddings: drop --vectors and "
+                              "--word2vec")
+        if self.embedding_mode in ("static", "multichannel") and not (self.vectors or self.word2vec
+                                                                       or self.init_from):
             raise ConfigError(f"embedding_mode {self.embedding_mode} freezes pretrained vectors: give "
                               "--vectors PATH or --word2vec EPOCHS")
         if self.embedding_mode == "rand" and (self.vectors or self.word2vec):
             raise ConfigError("embedding_mode rand starts from random vectors: drop --vectors and --word2vec")
 
 
+# The names of seqkit.models' registries (tests/test_nmt_model.py checks they agree); kept here as names
+# so that building the command line does not import TensorFlow.
 ATTENTION = ("luong-dot", "luong-general", "luong-concat", "bahdanau", "none")
+BRIDGES = ("dense", "copy", "zero")
+ENCODERS = ("rnn",)
+DECODERS = ("rnn",)
 
 
 @dataclass
@@ -275,9 +344,10 @@ class NMTConfig(TrainConfig):
     run: str = opt("runs/nmt", "run directory: config, vocabularies, checkpoints, metrics, logs")
     src: str = opt("", "source-language training file, one sentence a line")
     tgt: str = opt("", "target-language training file, line-aligned with --src")
-    dev_src: str = opt("", "source side of the development set (empty: hold out dev_size training pairs)")
-    dev_tgt: str = opt("", "target side of the development set, line-aligned with --dev-src")
-    dev_size: int = opt(500, "pairs held out of the training data for development when no dev set is given")
+    valid_src: str = opt("", "source side of the validation set (empty: hold out valid_size training pairs)")
+    valid_tgt: str = opt("", "target side of the validation set, line-aligned with --valid-src")
+    valid_size: int = opt(500, "pairs held out of the training data for validation when no validation set "
+                          "is given")
     vocab_type: str = opt("unigram", "vocabulary: sentencepiece unigram or bpe, or whitespace words",
                           SUBWORD_TYPES)
     vocab_size: int = opt(8000, "pieces (or words, <pad> <unk> <s> </s> included; 0: no cap for words) "
@@ -291,6 +361,8 @@ class NMTConfig(TrainConfig):
                            "tokens of the shorter (0: keep all)")
     batch_tokens: int = opt(2000, "tokens per batch, padding included (source or target, the longer)")
     batch_size: int = opt(0, "sentences per batch instead of batch_tokens (0: batch by tokens)")
+    encoder: str = opt("rnn", "encoder kind (seqkit.models.encoders.ENCODERS)", ENCODERS)
+    decoder: str = opt("rnn", "decoder kind (seqkit.models.decoders.DECODERS)", DECODERS)
     cell: str = opt("lstm", "recurrent cell of encoder and decoder", ("lstm", "gru"))
     units: int = opt(256, "decoder state size; also each encoder direction's, unless encoder_units is set")
     encoder_units: int = opt(0, "encoder output size, a bidirectional layer's split half each way (0: units "
@@ -305,17 +377,23 @@ class NMTConfig(TrainConfig):
     scaled: bool = opt(False, "luong-dot and luong-general: divide scores by sqrt(units)")
     normed: bool = opt(False, "bahdanau: weight-normalized v (v = g v / |v|)")
     input_feeding: bool = opt(True, "feed the previous attentional vector into the decoder's next step")
-    bridge: str = opt("dense", "decoder's initial state: dense(tanh) of the encoder's final state, or zeros",
-                      ("dense", "zero"))
+    bridge: str = opt("dense", "decoder's initial state from the encoder's final state: dense(tanh), copy "
+                      "(sizes must agree), or zeros", BRIDGES)
     label_smoothing: float = opt(0.1, "share of the target probability spread evenly over the vocabulary")
     learning_rate: float = opt(2e-3, "initial learning rate")
     select: str = opt("bleu", "validation metric that ranks checkpoints (translate uses the best) and "
                       "early stopping watches", ("bleu", "loss", "ppl"))
-    eval_every: int = opt(500, "validate (dev perplexity and BLEU of beam-decoded translations) every "
-                          "N steps")
-    eval_beam: int = opt(5, "beam width of the dev translations scored during training")
-    alpha: float = opt(0.6, "GNMT length penalty exponent used during training's dev decoding")
+    eval_every: int = opt(500, "validate (perplexity and BLEU of beam-decoded translations) every N steps")
+    eval_beam: int = opt(decoding_defaults.BEAM, "beam width of the validation translations scored during "
+                         "training")
+    alpha: float = opt(decoding_defaults.ALPHA, "GNMT length penalty exponent of training's validation "
+                       "decoding")
     eval_batch_size: int = opt(64, "sentences per batch when validating and translating")
+
+    model_fields = ("vocab_type", "vocab_size", "joint_vocab", "min_count", "encoder", "decoder", "cell",
+                    "units", "encoder_units", "layers", "embedding_dim", "bidirectional", "residual",
+                    "attention", "scaled", "normed", "input_feeding", "bridge")
+    data_fields = {"src": "", "tgt": "", "valid_src": "held out", "valid_tgt": "held out"}
 
     @property
     def encoder_size(self) -> int:
@@ -328,11 +406,13 @@ class NMTConfig(TrainConfig):
         super().validate()
         if not (self.src and self.tgt):
             raise ConfigError("give the training data: --src FILE --tgt FILE (line-aligned)")
-        if bool(self.dev_src) != bool(self.dev_tgt):
-            raise ConfigError("give both --dev-src and --dev-tgt, or neither (then dev_size pairs are "
+        if bool(self.valid_src) != bool(self.valid_tgt):
+            raise ConfigError("give both --valid-src and --valid-tgt, or neither (then valid_size pairs are "
                               "held out)")
+        if self.init_from and (self.src_vocab or self.tgt_vocab):
+            raise ConfigError("--init-from reuses that run's vocabularies: drop --src-vocab and --tgt-vocab")
         self.at_least_one("units", "layers", "embedding_dim", "eval_beam", "eval_batch_size", "min_count")
-        self.not_negative("dev_size", "vocab_size", "max_len", "max_ratio", "batch_size", "alpha",
+        self.not_negative("valid_size", "vocab_size", "max_len", "max_ratio", "batch_size", "alpha",
                           "encoder_units")
         if not self.batch_size and self.batch_tokens < 1:
             raise ConfigError("batch_tokens must be at least 1 (or give batch_size)")
@@ -341,6 +421,9 @@ class NMTConfig(TrainConfig):
                               "(or units) even")
         if self.attention == "luong-dot" and self.encoder_units not in (0, self.units):
             raise ConfigError("luong-dot attention needs encoder_units equal to units; use luong-general")
+        if self.bridge == "copy" and self.encoder_size != self.units:
+            raise ConfigError(f"bridge copy needs the encoder's output size ({self.encoder_size}) to equal "
+                              f"units ({self.units}): set --encoder-units {self.units} or use --bridge dense")
         if self.scaled and self.attention not in ("luong-dot", "luong-general"):
             raise ConfigError("scaled applies to luong-dot and luong-general attention only")
         if self.normed and self.attention != "bahdanau":
@@ -351,3 +434,7 @@ class NMTConfig(TrainConfig):
 CONFIG_KINDS: dict[str, type] = {"char-rnn": CharRNNConfig, "cnn-sentiment": CNNSentimentConfig,
                                  "nmt": NMTConfig}
 KINDS_BY_CLASS = {cls: kind for kind, cls in CONFIG_KINDS.items()}
+# Old names of renamed fields, still read from config files, saved runs and flags: {old: new} per kind.
+RENAMED: dict[type, dict[str, str]] = {
+    CNNSentimentConfig: {"val": "valid", "val_fraction": "valid_fraction"},
+    NMTConfig: {"dev_src": "valid_src", "dev_tgt": "valid_tgt", "dev_size": "valid_size"}}

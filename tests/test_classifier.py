@@ -18,6 +18,7 @@ import pytest
 from sklearn import metrics as skm
 from sklearn.utils.class_weight import compute_class_weight
 
+from seqkit.checkpoints import CheckpointDir
 from seqkit.cli.main import main
 from seqkit.config import CNNSentimentConfig
 from seqkit.data.labeled import EpochBatches, encode_tokens, pad_batch, read_labeled, tokenize_texts
@@ -25,16 +26,10 @@ from seqkit.data.vocab import Vocab
 from seqkit.data_prep import imdb
 from seqkit.embeddings.word2vec import Word2VecOptions, word2vec_from_tokens
 from seqkit.errors import ConfigError, DataError
+from seqkit.inference.classifier import classify, evaluate_classifier, load_classifier
 from seqkit.metrics.classification import scores
 from seqkit.models.cnn_classifier import build_classifier
-from seqkit.training.checkpoints import CheckpointDir
-from seqkit.training.classifier_task import (
-    class_weights,
-    classify,
-    evaluate_classifier,
-    load_classifier,
-    train_cnn_sentiment,
-)
+from seqkit.training.classifier_task import class_weights, train_cnn_sentiment
 from seqkit.training.trainer import Trainer
 
 CLASSES = ("negative", "neutral", "positive")
@@ -73,7 +68,7 @@ def toy(tmp_path_factory) -> Path:
 
 
 def small_cfg(toy: Path, run: Path, **overrides) -> CNNSentimentConfig:
-    values = dict(run=str(run), train=str(toy / "train.csv"), val=str(toy / "val.csv"), maps=16,
+    values = dict(run=str(run), train=str(toy / "train.csv"), valid=str(toy / "val.csv"), maps=16,
                   embedding_dim=16, widths="2,3", batch_size=32, learning_rate=2e-2, epochs=3, log_every=1,
                   seed=1)
     return CNNSentimentConfig(**(values | overrides))
@@ -327,7 +322,7 @@ def test_help(argv, capsys) -> None:
 
 def test_command_line(toy, tmp_path, capsys) -> None:
     run = str(tmp_path / "run")
-    code, out, err = run_cli(capsys, "train", "cnn-sentiment", "--train", str(toy / "train.csv"), "--val",
+    code, out, err = run_cli(capsys, "train", "cnn-sentiment", "--train", str(toy / "train.csv"), "--valid",
                              str(toy / "val.csv"), "--run", run, "--epochs", "1", "--max-steps", "4",
                              "--seed", "2", "--maps", "8", "--embedding-dim", "8")
     assert code == 0 and "step=4" in out and "best_macro_f1=" in out, err

@@ -79,10 +79,11 @@ def test_bad_inputs_give_one_clear_line(tmp_path, text_file, capsys) -> None:
     one_line_error(*run_cli(capsys, "sample", str(tmp_path / "nowhere"))[::2], "not a seqkit run directory")
 
     assert run_cli(capsys, "train", "char-rnn", "--data", str(text_file), "--run", run, *small)[0] == 0
-    # resuming on text with characters the run's alphabet lacks
+    # starting from the run on text with characters its alphabet lacks
     (tmp_path / "other.txt").write_text("Ωmega " * 500)
-    one_line_error(*run_cli(capsys, "train", "char-rnn", "--data", str(tmp_path / "other.txt"), "--run", run,
-                            "--resume", "--max-steps", "4")[::2], "whose alphabet has")
+    one_line_error(*run_cli(capsys, "train", "char-rnn", "--data", str(tmp_path / "other.txt"), "--run",
+                            str(tmp_path / "tuned"), "--init-from", run, "--max-steps", "4")[::2],
+                   "whose alphabet has")
     one_line_error(*run_cli(capsys, "sample", run, "--prime", "Ω")[::2], "--prime")
     # a corrupt checkpoint
     ckpt = tmp_path / "run" / "checkpoints" / "ckpt-2.h5"

@@ -63,7 +63,7 @@ NMT_SCRIPT = textwrap.dedent("""
     losses = {}
     for strategy in ("default", "mirrored"):
         cfg = NMTConfig(run=f"{sys.argv[1]}/{strategy}", src=f"{sys.argv[1]}/train.es",
-                        tgt=f"{sys.argv[1]}/train.en", dev_size=20, vocab_type="word", units=16,
+                        tgt=f"{sys.argv[1]}/train.en", valid_size=20, vocab_type="word", units=16,
                         embedding_dim=8, batch_tokens=77, max_steps=6, eval_every=6, log_every=1,
                         learning_rate=1e-2, dropout=0.0, eval_beam=2, seed=1, strategy=strategy)
         train_nmt(cfg)

@@ -9,7 +9,7 @@ import tensorflow as tf
 
 from seqkit.config import CharRNNConfig
 from seqkit.models import build_char_model
-from seqkit.models.vanilla_rnn import _unroll
+from seqkit.models.base import unroll
 
 V = 23
 CELLS = ["lstm", "gru", "rnn1", "rnn2"]
@@ -40,7 +40,7 @@ def test_window_equals_step_loop(cell: str) -> None:
             o = tf.one_hot(y[:, t], V)
         return
     a, sa = model(x, state)
-    b, sb = _unroll(model, x, state)
+    b, sb = unroll(model, x, state)
     np.testing.assert_allclose(a, b, atol=1e-5)
     for p, q in zip(sa, sb):
         np.testing.assert_allclose(p, q, atol=1e-5)
@@ -74,10 +74,11 @@ def test_arch2_uses_targets_in_training() -> None:
 def test_arch2_feeds_back_its_own_output_distribution_when_sampling() -> None:
     model = tiny("rnn2")
     x = ids((2,))
-    logits, (o,) = model.step(x, model.initial_state(2))
+    logits, (o,), extras = model.step(x, model.initial_state(2))
+    assert extras == {}
     np.testing.assert_allclose(o, tf.nn.softmax(logits), atol=1e-6)
     free, _ = model(ids((2, 5)), model.initial_state(2))  # no targets: its own outputs, step by step
-    looped, _ = _unroll(model, ids((2, 5)), model.initial_state(2))
+    looped, _ = unroll(model, ids((2, 5)), model.initial_state(2))
     np.testing.assert_allclose(free, looped, atol=1e-6)
 
 

@@ -47,29 +47,29 @@ def corpus(tmp_path_factory) -> dict[str, str]:
     src = [" ".join(p) for p in pairs]
     tgt = [" ".join(WORDS[w] for w in p) for p in pairs]
     return {"src": write(d / "train.es", src[:360]), "tgt": write(d / "train.en", tgt[:360]),
-            "dev_src": write(d / "dev.es", src[360:]), "dev_tgt": write(d / "dev.en", tgt[360:]),
-            "dev_lines": src[360:], "dev_refs": tgt[360:]}
+            "valid_src": write(d / "valid.es", src[360:]), "valid_tgt": write(d / "valid.en", tgt[360:]),
+            "valid_lines": src[360:], "valid_refs": tgt[360:]}
 
 
 @pytest.fixture(scope="module")
 def trained(corpus, tmp_path_factory) -> str:
     run = str(tmp_path_factory.mktemp("runs") / "nmt")
-    code = main(["train", "nmt", "--src", corpus["src"], "--tgt", corpus["tgt"], "--dev-src",
-                 corpus["dev_src"], "--dev-tgt", corpus["dev_tgt"], "--run", run, "--vocab-type", "word",
-                 "--max-steps", "120", *TINY])
+    code = main(["train", "nmt", "--src", corpus["src"], "--tgt", corpus["tgt"], "--valid-src",
+                 corpus["valid_src"], "--valid-tgt", corpus["valid_tgt"], "--run", run, "--vocab-type",
+                 "word", "--max-steps", "120", *TINY])
     assert code == 0
     return run
 
 
 def test_train_translate_score(trained, corpus, tmp_path, capsys) -> None:
-    lines = corpus["dev_lines"][:6]
+    lines = corpus["valid_lines"][:6]
     code, out, err = run_cli(capsys, "translate", trained, "--beam", "3",
                              stdin="\n".join([lines[0], "", *lines[1:]]) + "\n")
     assert code == 0, err
     outs = out.split("\n")[:-1]
     assert len(outs) == 7 and outs[1] == ""
     hyp = write(tmp_path / "hyp", [outs[0], *outs[2:]])
-    ref = write(tmp_path / "ref", corpus["dev_refs"][:6])
+    ref = write(tmp_path / "ref", corpus["valid_refs"][:6])
     code, out, err = run_cli(capsys, "evaluate", "bleu", "--ref", ref, "--ref", ref, hyp)
     assert code == 0 and "nrefs:2" in out and "chrF" in out
     bleu = float(out.split()[2])
@@ -83,22 +83,22 @@ def test_train_translate_score(trained, corpus, tmp_path, capsys) -> None:
     assert [float(r[2]) for r in rows[:3]] == sorted([float(r[2]) for r in rows[:3]], reverse=True)
     # The Python API gives what the command line prints, and its BLEU is the one `evaluate bleu` printed.
     assert api.translate(trained, lines, beam=1) == greedy.split("\n")[:-1]
-    hyps = api.translate(trained, corpus["dev_lines"][:6], beam=3)
-    assert api.bleu(hyps, [corpus["dev_refs"][:6]])["bleu"] == pytest.approx(bleu, abs=0.01)
+    hyps = api.translate(trained, corpus["valid_lines"][:6], beam=3)
+    assert api.bleu(hyps, [corpus["valid_refs"][:6]])["bleu"] == pytest.approx(bleu, abs=0.01)
 
 
 def test_run_directory_alone_average_ensemble_and_alignments(trained, corpus, tmp_path, capsys) -> None:
     alone = shutil.copytree(trained, tmp_path / "moved")  # nothing but the run directory
     code, out, err = run_cli(capsys, "average", str(alone))
     assert code == 0 and "average of steps" in out, err
-    inp = write(tmp_path / "in", corpus["dev_lines"][:3])
+    inp = write(tmp_path / "in", corpus["valid_lines"][:3])
     single = run_cli(capsys, "translate", str(alone), "--checkpoint", "average", "--input", inp)[1]
     png = tmp_path / "align.png"
     code, out, err = run_cli(capsys, "translate", str(alone), str(alone), "--checkpoint", "average",
                              "--input", inp, "--alignments", str(png), "--align-lines", "1,2")
     assert code == 0, err
     assert out == single and len(out.split("\n")) == 4 and png.stat().st_size > 1000
-    assert np.load(f"{png}.npz")["line1"].shape[1] == len(corpus["dev_lines"][0].split())
+    assert np.load(f"{png}.npz")["line1"].shape[1] == len(corpus["valid_lines"][0].split())
 
 
 def test_vocab_build(corpus, tmp_path, capsys) -> None:
@@ -111,10 +111,10 @@ def test_vocab_build(corpus, tmp_path, capsys) -> None:
     assert code == 0 and (tmp_path / "es.model").exists()
 
 
-def test_train_with_sentencepiece_held_out_dev_and_resume(corpus, tmp_path, capsys) -> None:
+def test_train_with_sentencepiece_held_out_validation_and_resume(corpus, tmp_path, capsys) -> None:
     run = str(tmp_path / "run")
     args = ["train", "nmt", "--src", corpus["src"], "--tgt", corpus["tgt"], "--run", run, "--vocab-size",
-            "40", "--attention", "bahdanau", "--dev-size", "20", "--eval-every", "4", *TINY[:-4]]
+            "40", "--attention", "bahdanau", "--valid-size", "20", "--eval-every", "4", *TINY[:-4]]
     code, out, err = run_cli(capsys, *args, "--max-steps", "4")
     assert code == 0 and "bleu=" in out, err
     assert (Path(run) / "src.model").exists() and (Path(run) / "tgt.model").exists()
@@ -130,7 +130,7 @@ def test_train_with_sentencepiece_held_out_dev_and_resume(corpus, tmp_path, caps
     (["train", "nmt", "--src", "{src}", "--tgt", "{tgt}", "--attention", "luong-concat", "--scaled"],
      "scaled applies"),
     (["translate", "{missing}"], "not a seqkit run directory"),
-    (["translate", "{run}", "--beam", "2", "--nbest", "3"], "nbest <= beam"),
+    (["translate", "{run}", "--beam", "2", "--nbest", "3"], r"nbest must be in \[1, beam width 2\]"),
     (["evaluate", "bleu", "--ref", "{short}", "{tgt}"], "reference 1 has 2 lines"),
     (["vocab", "build", "--input", "{missing}", "--out", "{missing}"], "no such file"),
 ])
@@ -142,3 +142,34 @@ def test_user_errors_are_one_line_exit_2(argv, pattern, corpus, trained, tmp_pat
     code, _, err = run_cli(capsys, *[a.format(**names) for a in argv], stdin="uno\n")
     assert code == 2 and err.count("\n") == 1 and "Traceback" not in err, err
     assert re.search(pattern, err), err
+
+
+def test_translate_through_the_engine_sample_limits_output_path(trained, corpus, tmp_path, capsys) -> None:
+    """--sample draws (same seed, same draws), --no-repeat-ngram blocks, a huge line is cut with a warning
+    that names it and still gets its output line, and a bad --output fails before any translating."""
+    lines = corpus["valid_lines"][:8]
+    inp = write(tmp_path / "in", lines)
+    draws = [run_cli(capsys, "translate", trained, "--input", inp, "--sample", "--temperature", "3", "--seed",
+                     seed)[1] for seed in "112"]
+    assert draws[0] == draws[1] != draws[2] and len(draws[0].split("\n")) == 9
+    code, out, _ = run_cli(capsys, "translate", trained, "--input", inp, "--beam", "3", "--no-repeat-ngram",
+                           "1")
+    assert code == 0 and all(len(set(o.split())) == len(o.split()) for o in out.split("\n"))
+    huge = write(tmp_path / "huge", ["uno dos", " ".join(["gato"] * 3000), "perro"])
+    code, out, err = run_cli(capsys, "translate", trained, "--input", huge, "--beam", "2", "--max-source",
+                             "50")
+    assert code == 0 and len(out.split("\n")) == 4 and "input line 2 has 3000 tokens" in err, err
+    missing = str(tmp_path / "no/out")
+    code, out, err = run_cli(capsys, "translate", trained, "--input", inp, "--output", missing)
+    assert code == 2 and "does not exist" in err and out == "" and err.count("\n") == 1
+    code, _, _ = run_cli(capsys, "translate", trained, "--input", inp, "--output", str(tmp_path / "out.txt"))
+    assert code == 0 and len((tmp_path / "out.txt").read_text().split("\n")) == 9
+
+
+def test_export_h5_of_an_nmt_run_and_exact_stop(trained, corpus, tmp_path, capsys) -> None:
+    code, out, err = run_cli(capsys, "export", trained, "--h5", str(tmp_path / "w.h5"))
+    assert code == 0 and (tmp_path / "w.h5").stat().st_size > 1000, err
+    lines = corpus["valid_lines"][:10]
+    early = api.translate(trained, lines, beam=4)
+    exact = api.translate(trained, lines, beam=4, stop="exact")
+    assert sum(a == b for a, b in zip(early, exact)) >= 8  # the standard rule rarely changes the answer

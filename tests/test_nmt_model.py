@@ -7,8 +7,11 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from seqkit.config import ATTENTION, NMTConfig
-from seqkit.models.attention import Attention
+from seqkit.config import ATTENTION, BRIDGES, DECODERS, ENCODERS, NMTConfig
+from seqkit.models.attention import ATTENTIONS, Bahdanau
+from seqkit.models.bridges import BRIDGES as BRIDGE_CLASSES
+from seqkit.models.decoders import DECODERS as DECODER_CLASSES
+from seqkit.models.encoders import ENCODERS as ENCODER_CLASSES
 from seqkit.models.seq2seq import build_seq2seq, set_output_prior
 from seqkit.training.nmt_task import masked_nll
 
@@ -46,7 +49,7 @@ def test_single_linear_layer_gives_the_same_weights_at_every_step_two_layers_do_
     first = linear(queries[0])
     for q in queries[1:]:
         np.testing.assert_allclose(linear(q), first, rtol=1e-5)
-    additive = Attention("bahdanau", 8)
+    additive = Bahdanau(8)
     weights = [additive(q, additive.keys(memory), memory, mask)[1].numpy() for q in queries]
     assert not np.allclose(weights[0], weights[1], atol=1e-3)
     assert not np.allclose(weights[1], weights[2], atol=1e-3)
@@ -55,26 +58,54 @@ def test_single_linear_layer_gives_the_same_weights_at_every_step_two_layers_do_
 def test_input_feeding_puts_the_attentional_vector_into_the_step_input() -> None:
     fed = build_seq2seq(tiny(), 12, 12)
     enc, state = fed.encode(SRC)
-    x = fed.tgt_embedding(tf.constant([2, 2]))
+    x = fed.decoder.embedding(tf.constant([2, 2]))
     changed = state[:-1] + (tf.ones_like(state[-1]),)
-    a, _, _ = fed.decoder_step(x, state, enc)
-    b, _, _ = fed.decoder_step(x, changed, enc)
+    a, _, _ = fed.decoder.vector_step(x, state, enc)
+    b, _, _ = fed.decoder.vector_step(x, changed, enc)
     assert not np.allclose(a.numpy(), b.numpy())
-    assert fed.cells[0].kernel.shape[0] == 8 + 16  # embedding + attentional vector
+    assert fed.decoder.cells[0].kernel.shape[0] == 8 + 16  # embedding + attentional vector
     plain = build_seq2seq(tiny(input_feeding=False), 12, 12)
-    assert plain.cells[0].kernel.shape[0] == 8
+    assert plain.decoder.cells[0].kernel.shape[0] == 8
     assert len(plain.encode(SRC)[1]) == len(state) - 1
 
 
 @pytest.mark.parametrize("cfg", [dict(), dict(cell="gru", layers=2, residual=True, bridge="zero"),
-                                 dict(attention="none", bidirectional=False)])
+                                 dict(attention="none", bidirectional=False),
+                                 dict(attention="luong-concat", bridge="copy", encoder_units=16, layers=2)])
 def test_teacher_forcing_equals_stepping(cfg) -> None:
     model = build_seq2seq(tiny(**cfg), 12, 12)
-    logits, _ = model(SRC, TGT_IN)
+    logits, weights = model(SRC, TGT_IN)
     enc, state = model.encode(SRC)
     for t in range(TGT_IN.shape[1]):
-        step_logits, state, _ = model.step(tf.constant(TGT_IN[:, t]), state, enc)
+        step_logits, state, extras = model.step(tf.constant(TGT_IN[:, t]), state, enc)
         np.testing.assert_allclose(step_logits.numpy(), logits.numpy()[:, t], rtol=1e-4, atol=1e-5)
+        np.testing.assert_allclose(extras["attention"].numpy(), weights.numpy()[:, t], atol=1e-6)
+
+
+def test_registries_match_the_config_choices() -> None:
+    """A part is one class and one registry line; the config's choices are those names."""
+    assert set(ATTENTION) == set(ATTENTIONS) | {"none"}
+    assert set(BRIDGES) == set(BRIDGE_CLASSES)
+    assert set(ENCODERS) == set(ENCODER_CLASSES) and set(DECODERS) == set(DECODER_CLASSES)
+
+
+def test_bridges() -> None:
+    """zero: zeros; copy: the encoder's final state itself; dense: tanh(W s + b) of it."""
+    cfg = dict(encoder_units=16, bidirectional=False, attention="luong-dot")
+    copy = build_seq2seq(tiny(bridge="copy", **cfg), 12, 12)
+    encoded = copy.encoder(SRC)
+    _, state = copy.encode(SRC)
+    for s, f in zip(state[:2], encoded.final_state):
+        np.testing.assert_array_equal(s.numpy(), f.numpy())
+    _, zero_state = build_seq2seq(tiny(bridge="zero", **cfg), 12, 12).encode(SRC)
+    assert all(not s.numpy().any() for s in zero_state)
+    dense = build_seq2seq(tiny(bridge="dense", **cfg), 12, 12)
+    encoded, (_, state) = dense.encoder(SRC), dense.encode(SRC)
+    layer = dense.bridge.layers[0]
+    np.testing.assert_allclose(state[0].numpy(), np.tanh(encoded.final_state[0].numpy() @ layer.kernel.numpy()
+                                                         + layer.bias.numpy()), rtol=1e-5, atol=1e-6)
+    with pytest.raises(Exception, match="bridge copy"):
+        tiny(bridge="copy", encoder_units=8, bidirectional=False).validate()
 
 
 def test_masked_nll_ignores_padding_and_smooths() -> None:

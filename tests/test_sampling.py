@@ -1,6 +1,10 @@
-"""Sampling: reproducible, argmax at temperature 0, top-k/top-p respected, HDF5 round trip."""
+"""Generating from character models through the decoding engine: reproducible sampling, argmax at
+temperature 0, top-k respected, beam search for the most likely continuation (against brute force),
+n-gram blocking, and HDF5 export/import of every kind of run."""
 
 from __future__ import annotations
+
+import itertools
 
 import numpy as np
 import pytest
@@ -8,8 +12,9 @@ import tensorflow as tf
 
 from seqkit.api import export_h5, import_h5, sample, train_char_rnn
 from seqkit.config import CharRNNConfig
-from seqkit.decoding.sampling import filter_logits, sample_ids
+from seqkit.decoding.options import DecodeOptions
 from seqkit.errors import ConfigError
+from seqkit.inference.sampler import load_language_model, sample_ids, sampling_options
 from seqkit.models import build_char_model
 
 
@@ -23,9 +28,17 @@ def trained_run(tmp_path_factory, shakespeare_slice) -> str:
     return cfg.run
 
 
-def model_for(cell: str):
+def model_for(cell: str, vocab: int = 11):
     tf.keras.utils.set_random_seed(5)
-    return build_char_model(CharRNNConfig(cell=cell, units=16, embedding_dim=8), 11)
+    return build_char_model(CharRNNConfig(cell=cell, units=16, embedding_dim=8), vocab)
+
+
+def prime_state(model, prime: list[int]):
+    """The state after the prime but its last id, one step at a time (targets fed to rnn2)."""
+    state = model.initial_state(1)
+    for t in range(len(prime) - 1):
+        _, state = model(np.array([[prime[t]]]), state, targets=np.array([[prime[t + 1]]]))
+    return state
 
 
 def test_same_seed_same_samples(trained_run) -> None:
@@ -40,13 +53,10 @@ def test_same_seed_same_samples(trained_run) -> None:
 def test_temperature_zero_is_argmax(cell) -> None:
     model = model_for(cell)
     prime = [1, 4, 2]
-    got = sample_ids(model, prime, 12, num_samples=2, temperature=0)
-    state = model.initial_state(1)
-    for x in prime[:-1]:  # the reference runs the prefix one step at a time, feeding targets to rnn2
-        _, state = model(np.array([[x]]), state, targets=np.array([[prime[prime.index(x) + 1]]]))
-    x, expected = np.array([prime[-1]]), []
+    got = sample_ids(model, prime, 12, num_samples=2, options=sampling_options(0, 0, 1.0, 1, 0))
+    state, x, expected = prime_state(model, prime), np.array([prime[-1]]), []
     for _ in range(12):
-        logits, state = model.step(x, state)
+        logits, state, _ = model.step(x, state)
         x = np.argmax(logits, axis=-1).astype(np.int32)
         expected.append(int(x[0]))
     assert got.tolist() == [expected, expected]
@@ -54,26 +64,46 @@ def test_temperature_zero_is_argmax(cell) -> None:
 
 def test_top_k_never_samples_outside_the_k_most_likely() -> None:
     model = model_for("lstm")
-    first = sample_ids(model, [3], 1, num_samples=400, temperature=1.5, top_k=2, seed=1)[:, 0]
-    logits, _ = model.step(np.array([3]), model.initial_state(1))
+    options = DecodeOptions(sample=True, temperature=1.5, top_k=2, seed=1)
+    first = sample_ids(model, [3], 1, num_samples=400, options=options)[:, 0]
+    logits, _, _ = model.step(np.array([3]), model.initial_state(1))
     top2 = set(np.argsort(logits.numpy()[0])[-2:].tolist())
     assert set(first.tolist()) == top2  # 400 draws at a high temperature reach both and nothing else
 
 
-def test_filter_logits_top_k_and_top_p() -> None:
-    logits = tf.math.log([[0.5, 0.25, 0.15, 0.1]])
-    kept = lambda f: np.isfinite(f.numpy()[0]).tolist()  # noqa: E731
-    assert kept(filter_logits(logits, 1.0, 2, 1.0)) == [True, True, False, False]
-    assert kept(filter_logits(logits, 1.0, 0, 0.7)) == [True, True, False, False]
-    assert kept(filter_logits(logits, 1.0, 0, 0.5)) == [True, False, False, False]
-    assert kept(filter_logits(logits, 1.0, 0, 0.76)) == [True, True, True, False]
+@pytest.mark.parametrize("cell", ["gru", "rnn2"])
+def test_beam_finds_the_most_likely_continuation(cell) -> None:
+    """A char LM beam-searched through the engine: the best of all 5^3 continuations by brute force."""
+    model, prime, length = model_for(cell, vocab=5), [1, 3], 3
+    got = sample_ids(model, prime, length, options=sampling_options(1.0, 0, 1.0, 25, 0))[0].tolist()
+    best, best_logp = None, -np.inf
+    for seq in itertools.product(range(5), repeat=length):
+        state, x, total = prime_state(model, prime), np.array([prime[-1]]), 0.0
+        for w in seq:
+            logits, state, _ = model.step(x, state)
+            total += float(tf.nn.log_softmax(logits)[0, w])
+            x = np.array([w], np.int32)
+        if total > best_logp:
+            best, best_logp = list(seq), total
+    assert got == best
+
+
+def test_no_repeat_ngram_blocks_repeats_in_generation(trained_run) -> None:
+    free = sample(trained_run, length=80, temperature=0, prime="T")[0][1:]
+    blocked = sample(trained_run, length=80, temperature=0, prime="T", no_repeat_ngram=3)[0][1:]
+    grams = [blocked[i:i + 3] for i in range(len(blocked) - 2)]
+    assert len(grams) == len(set(grams))
+    free_grams = [free[i:i + 3] for i in range(len(free) - 2)]
+    assert len(free_grams) > len(set(free_grams))  # greedy decoding of a tiny model loops; blocking stops it
 
 
 def test_bad_sampling_options() -> None:
     with pytest.raises(ConfigError, match="temperature"):
-        sample_ids(model_for("gru"), [1], 5, temperature=-1)
+        sampling_options(-1, 0, 1.0, 1, 0)
     with pytest.raises(ConfigError, match="top_p"):
-        sample_ids(model_for("gru"), [1], 5, top_p=0)
+        sample_ids(model_for("gru"), [1], 5, options=DecodeOptions(sample=True, top_p=0))
+    with pytest.raises(ConfigError, match="length"):
+        sample_ids(model_for("gru"), [1], -1)
 
 
 def test_hdf5_round_trip_gives_identical_samples(trained_run, tmp_path) -> None:
@@ -83,12 +113,11 @@ def test_hdf5_round_trip_gives_identical_samples(trained_run, tmp_path) -> None:
     with h5py.File(path) as f:
         names = []
         f.visititems(lambda name, obj: names.append(name) if isinstance(obj, h5py.Dataset) else None)
-    assert "model/lstm_0/lstm_cell/kernel" in names and "model/embedding/embeddings" in names
+    assert "model/rnns/0/cell/kernel" in names and "model/embedding/embeddings" in names
     model = import_h5(trained_run, path)
-    from seqkit.training.char_lm_task import load_run
-
-    _, _, original = load_run(trained_run)
+    _, _, original = load_language_model(trained_run)
     for a, b in zip(model.weights, original.weights):
         np.testing.assert_array_equal(a.numpy(), b.numpy())
-    np.testing.assert_array_equal(sample_ids(model, [5, 6], 40, 2, seed=3),
-                                  sample_ids(original, [5, 6], 40, 2, seed=3))
+    options = DecodeOptions(sample=True, seed=3)
+    np.testing.assert_array_equal(sample_ids(model, [5, 6], 40, 2, options),
+                                  sample_ids(original, [5, 6], 40, 2, options))

@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from seqkit.checkpoints import CheckpointDir
 from seqkit.config import TrainConfig
 from seqkit.errors import ConfigError
-from seqkit.training.checkpoints import CheckpointDir
 from seqkit.training.trainer import Trainer
 
 

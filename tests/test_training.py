@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 
 from seqkit.api import train_char_rnn
+from seqkit.checkpoints import CheckpointDir
 from seqkit.data.alphabet import Alphabet
 from seqkit.errors import CheckpointError, TrainingError
 from seqkit.models import build_char_model
 from seqkit.training.char_lm_task import CharLMTask
-from seqkit.training.checkpoints import CheckpointDir
 from seqkit.training.trainer import Trainer
 
 

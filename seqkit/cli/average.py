@@ -18,7 +18,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from seqkit.errors import ConfigError
-    from seqkit.training.nmt_task import average_checkpoints
+    from seqkit.inference.averaging import average_checkpoints
 
     if args.last < 0:
         raise ConfigError(f"--last cannot be negative, not {args.last}")

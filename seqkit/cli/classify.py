@@ -56,7 +56,7 @@ def read_inputs(args: argparse.Namespace) -> tuple[list[str], list[str]]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from seqkit.training.classifier_task import classify
+    from seqkit.inference.classifier import classify
 
     texts, where = read_inputs(args)
     for text, result in zip(texts, classify(args.run, texts, where, args.checkpoint, args.batch_size)):

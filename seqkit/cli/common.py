@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import os
 import sys
 from pathlib import Path
 
@@ -42,3 +44,39 @@ def read_input_text(path: str | None) -> tuple[str, str]:
     if not Path(path).is_file():
         raise DataError(f"{path}: no such file")
     return decode_utf8(Path(path).read_bytes(), path), path
+
+
+def add_decode_flags(p: argparse.ArgumentParser) -> None:
+    """One flag per DecodeOptions field (`--beam`, `--sample`, `--no-repeat-ngram`, ...), its default
+    and help from the field."""
+    from seqkit.decoding.options import DecodeOptions
+
+    for f in dataclasses.fields(DecodeOptions):
+        flag, help = "--" + f.name.replace("_", "-"), f.metadata["help"]
+        if isinstance(f.default, bool):
+            p.add_argument(flag, action="store_true", dest=f.name, help=help)
+        else:
+            p.add_argument(flag, type=type(f.default), default=f.default, choices=f.metadata["choices"],
+                           dest=f.name, help=help)
+
+
+def decode_options(args: argparse.Namespace):
+    """The DecodeOptions the decoding flags of `args` give."""
+    from seqkit.decoding.options import DecodeOptions
+
+    return DecodeOptions(**{f.name: getattr(args, f.name) for f in dataclasses.fields(DecodeOptions)})
+
+
+def writable_output(path: str | None) -> Path | None:
+    """Check before any work that `path` can be written (its folder exists and takes files), so that
+    results are never computed only to be lost."""
+    if path is None:
+        return None
+    out = Path(path)
+    if out.is_dir():
+        raise DataError(f"{path}: is a directory; give a file name")
+    if not out.parent.is_dir():
+        raise DataError(f"{path}: the folder {out.parent} does not exist")
+    if not os.access(out.parent, os.W_OK) or (out.exists() and not os.access(out, os.W_OK)):
+        raise DataError(f"{path}: cannot write there (permission denied)")
+    return out

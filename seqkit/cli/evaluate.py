@@ -50,8 +50,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run_classify(args: argparse.Namespace) -> int:
+    from seqkit.inference.classifier import evaluate_classifier
     from seqkit.metrics.classification import format_scores
-    from seqkit.training.classifier_task import evaluate_classifier
 
     s = evaluate_classifier(args.run, args.data, args.checkpoint, args.label_column, args.text_column,
                             args.plot, args.batch_size)

@@ -46,6 +46,10 @@ def main(argv: list[str] | None = None) -> int:
     except SeqkitError as e:
         print(f"seqkit {args.verb}: error: {e}", file=sys.stderr)
         return 2
+    except OSError as e:  # a path or permission the user gave: a user error too, with the path in it
+        message = f"{e.filename}: {e.strerror}" if e.filename else str(e)
+        print(f"seqkit {args.verb}: error: {message}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print(f"seqkit {args.verb}: interrupted", file=sys.stderr)
         return 130

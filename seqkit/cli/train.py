@@ -27,9 +27,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_model(models, "nmt", NMTConfig, run_nmt, "attentional LSTM/GRU neural machine translation",
               "Train an attentional encoder-decoder on two line-aligned files (--src, --tgt). The "
               "vocabularies (sentencepiece unigram by default) are built on the training text and saved "
-              "in the run, so `seqkit translate DIR` needs nothing else. Every --eval-every steps the dev "
-              "set is scored (perplexity, and BLEU of beam-decoded translations); the best checkpoint by "
-              "--select is what translate uses. Ctrl-C saves a checkpoint; --resume continues.")
+              "in the run, so `seqkit translate DIR` needs nothing else. Every --eval-every steps the "
+              "validation set is scored (perplexity, and BLEU of beam-decoded translations); the best "
+              "checkpoint by --select is what translate uses. Ctrl-C saves a checkpoint; --resume "
+              "continues.")
 
 
 def add_model(models: argparse._SubParsersAction, name: str, cls: type, func, help: str,
@@ -37,16 +38,26 @@ def add_model(models: argparse._SubParsersAction, name: str, cls: type, func, he
     """A `train` sub-verb with one flag per config field, --resume and --overwrite."""
     c = models.add_parser(name, help=help, description=description)
     config_lib.add_flags(c, cls)
-    c.add_argument("--resume", action="store_true", help="continue the run in --run from its last checkpoint")
-    c.add_argument("--overwrite", action="store_true", help="discard the checkpoints already in --run")
-    c.set_defaults(func=func, parser=c)
+    c.add_argument("--resume", action="store_true",
+                   help="continue the run in --run from its last checkpoint, on the same training and "
+                   "validation files (checked)")
+    c.add_argument("--overwrite", action="store_true",
+                   help="discard the run already in --run: every file seqkit wrote there, vocabularies too")
+    c.set_defaults(func=func)
 
 
 def config_for(args: argparse.Namespace, cls: type) -> config_lib.TrainConfig:
-    """The run's saved config when resuming (flags given explicitly override it), else the flags."""
+    """The flags given, over --config, over the saved config of the run on --resume (or the model settings
+    of the --init-from run), over the defaults."""
     saved = Path(args.run) / "config.yaml"
     base = config_lib.load(saved, cls).to_dict() if args.resume and saved.exists() else None
-    return config_lib.from_args(args, cls, args.parser, base)
+    cfg = config_lib.from_args(args, cls, base)
+    if cfg.init_from and not args.resume:
+        from seqkit.checkpoints import init_source
+
+        source = init_source(cfg)
+        cfg = config_lib.from_args(args, cls, {name: getattr(source, name) for name in cls.model_fields})
+    return cfg
 
 
 def print_metrics(metrics: dict) -> int:

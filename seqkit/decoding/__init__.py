@@ -1,1 +1,1 @@
-"""Inference only: sampling and search over a model's `step` function."""
+"""Decoding: one engine (engine.py) drives every model's `step`; strategies, samplers and options beside it."""

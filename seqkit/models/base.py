@@ -1,19 +1,35 @@
-"""The recurrent interface every seqkit sequence model shares."""
+"""The step protocol every seqkit sequence model shares.
+
+`step(ids, state, context) -> (logits, state, extras)` advances one id per row: `context` is what the
+model reads besides its own state (the encoder output for seq2seq, `()` for language models) and
+`extras` what it shows besides logits (`{"attention": [rows, src]}` where there is attention). One
+decoding engine drives every model through it, so greedy, beam and sampling work for all of them.
+"""
 
 from __future__ import annotations
+
+from typing import Protocol
 
 import keras
 import tensorflow as tf
 
-State = tuple[tf.Tensor, ...]
+State = tuple
+Extras = dict[str, tf.Tensor]
+
+
+class StepModel(Protocol):
+    """What the decoding engine needs of a model."""
+
+    def step(self, ids: tf.Tensor, state: State, context) -> tuple[tf.Tensor, State, Extras]:
+        """Next-id logits [rows, vocab] after `ids` [rows], the new state and the extras."""
 
 
 class RecurrentLM(keras.Model):
     """A language model over ids with explicit state.
 
     `call(inputs, state, targets=None, training=False) -> (logits, state)` runs a whole [batch, time]
-    window; `step(inputs, state) -> (logits, state)` advances one id per stream. Training, stateful
-    evaluation and sampling all go through these two, which share one set of weights and equations.
+    window; `step(ids, state, context=()) -> (logits, state, {})` advances one id per stream. Training,
+    stateful evaluation and decoding all go through these two, which share one set of weights.
     """
 
     def initial_state(self, batch_size: int) -> State:
@@ -25,6 +41,15 @@ class RecurrentLM(keras.Model):
         """Width of each state tensor."""
         raise NotImplementedError
 
-    def step(self, inputs: tf.Tensor, state: State) -> tuple[tf.Tensor, State]:
-        """One id per stream in, next-id logits and the new state out."""
+    def step(self, ids: tf.Tensor, state: State, context=()) -> tuple[tf.Tensor, State, Extras]:
+        """One id per stream in, next-id logits, the new state and no extras out."""
         raise NotImplementedError
+
+
+def unroll(model: RecurrentLM, inputs: tf.Tensor, state: State) -> tuple[tf.Tensor, State]:
+    """Run `model.step` over the time axis: the reference every windowed `call` must match."""
+    logits = []
+    for t in range(inputs.shape[1]):
+        out, state, _ = model.step(inputs[:, t], state)
+        logits.append(out)
+    return tf.stack(logits, axis=1), state

@@ -41,10 +41,10 @@ class CharLM(RecurrentLM):
             new_state += s
         return self.head(self.dropout(x, training=training)), tuple(new_state)
 
-    def step(self, inputs, state: State):
-        x = self.embedding(inputs)
+    def step(self, ids, state: State, context=()):
+        x = self.embedding(ids)
         new_state: list[tf.Tensor] = []
         for rnn, s in zip(self.rnns, self._split(state)):
             x, s = rnn.cell(x, s)
             new_state += list(s) if isinstance(s, (list, tuple)) else [s]
-        return self.head(x), tuple(new_state)
+        return self.head(x), tuple(new_state), {}

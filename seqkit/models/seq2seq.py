@@ -1,142 +1,59 @@
-"""Attentional encoder-decoder (Luong et al. 2015): the NMT model.
+"""Encoder-decoder glue: encoder + bridge + decoder, each chosen by name and built from the config.
 
-Encoder: embedding, then `layers` (bi-)LSTM/GRU layers with dropout between them and optional residual
-connections; a bidirectional layer has half the encoder units per direction, so its output has
-`encoder_units` (by default the decoder's `units`) either way; NMTConfig's default is `units` each way.
-Decoder: a stack of LSTM/GRU cells whose input is the previous target word joined (input feeding)
-with the previous attentional vector; attention reads the top cell's output h_t, and the attentional
-vector tanh(Wc [context ; h_t]) feeds the softmax. Its state starts from the encoder's final state
-through a dense bridge, or from zeros.
-
-`step(ids, state, enc) -> (logits, state, weights)` is the one decoder step: teacher forcing scans it
-over the target, and greedy and beam search call it once per output word.
+`encode(src) -> (context, state)` runs once per source batch; `step(ids, state, context) -> (logits,
+state, extras)` is the one decoder step every decoding strategy drives; `call(src, tgt_in)` is teacher
+forcing, equal to a loop of `step` (tests/test_nmt_model.py).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import NamedTuple
 
 import keras
 import numpy as np
 import tensorflow as tf
 
 from seqkit.data.vocab import Vocab
-from seqkit.models.attention import Attention
-
-State = tuple[tf.Tensor, ...]
-LAYERS = {"lstm": keras.layers.LSTM, "gru": keras.layers.GRU}
-CELLS = {"lstm": keras.layers.LSTMCell, "gru": keras.layers.GRUCell}
-
-
-class Encoded(NamedTuple):
-    """What the decoder reads of a source batch: states, their attention keys and the padding mask."""
-
-    memory: tf.Tensor  # [batch, src, units]
-    keys: tf.Tensor  # [batch, src, attention units]
-    mask: tf.Tensor  # [batch, src] bool, False on padding
+from seqkit.models.base import Extras, State
+from seqkit.models.bridges import BRIDGES
+from seqkit.models.decoders import Context, build_decoder
+from seqkit.models.encoders import build_encoder
 
 
 class Seq2Seq(keras.Model):
-    """Encoder, bridge and attentional decoder with input feeding."""
+    """An encoder, a bridge from its final state to the decoder's initial state, and a decoder."""
 
-    def __init__(self, src_vocab: int, tgt_vocab: int, cell: str = "lstm", units: int = 256, layers: int = 1,
-                 embedding_dim: int = 256, bidirectional: bool = True, dropout: float = 0.0,
-                 residual: bool = False, attention: str = "luong-general", scaled: bool = False,
-                 normed: bool = False, input_feeding: bool = True, bridge: str = "dense",
-                 encoder_units: int = 0, **kwargs) -> None:
+    def __init__(self, cfg, src_vocab: int, tgt_vocab: int, **kwargs) -> None:
         super().__init__(**kwargs)
-        self.cell_type, self.units, self.residual = cell, units, residual
-        self.input_feeding = input_feeding and attention != "none"
-        self.src_embedding = keras.layers.Embedding(src_vocab, embedding_dim, name="src_embedding")
-        self.tgt_embedding = keras.layers.Embedding(tgt_vocab, embedding_dim, name="tgt_embedding")
-        self.encoder = [self._encoder_layer(cell, encoder_units or units, bidirectional, i)
-                        for i in range(layers)]
-        self.cells = [CELLS[cell](units, name=f"decoder_{cell}_{i}") for i in range(layers)]
-        per_layer = 2 if cell == "lstm" else 1
-        self.bridge = ([keras.layers.Dense(units, activation="tanh", name=f"bridge_{i}")
-                        for i in range(layers * per_layer)] if bridge == "dense" else [])
-        self.attention, self.combine = None, None
-        if attention != "none":
-            self.attention = Attention(attention, units, scaled, normed, name="attention")
-            self.combine = keras.layers.Dense(units, activation="tanh", use_bias=False, name="attentional")
-        self.dropout = keras.layers.Dropout(dropout)
-        self.output_layer = keras.layers.Dense(tgt_vocab, name="logits")
+        self.encoder = build_encoder(cfg, src_vocab)
+        self.decoder = build_decoder(cfg, tgt_vocab)
+        self.bridge = BRIDGES[cfg.bridge](self.decoder.cell_state_sizes, name="bridge")
 
-    @staticmethod
-    def _encoder_layer(cell: str, units: int, bidirectional: bool, i: int) -> keras.layers.Layer:
-        if bidirectional:
-            rnn = LAYERS[cell](units // 2, return_sequences=True, return_state=True)
-            return keras.layers.Bidirectional(rnn, name=f"encoder_bi{cell}_{i}")
-        return LAYERS[cell](units, return_sequences=True, return_state=True, name=f"encoder_{cell}_{i}")
+    @property
+    def output_layer(self) -> keras.layers.Dense:
+        """The softmax layer (its bias starts at the target prior)."""
+        return self.decoder.output_layer
 
-    # --- encoder -----------------------------------------------------------------------------------
-    def encode(self, src: tf.Tensor, training: bool = False) -> tuple[Encoded, State]:
-        """Encoder states of padded source ids, and the decoder's initial state."""
-        mask = tf.not_equal(src, 0)
-        x = self.src_embedding(src)
-        final: list[tf.Tensor] = []
-        for i, layer in enumerate(self.encoder):
-            out, *final = layer(self.dropout(x, training=training), mask=mask, training=training)
-            x = x + out if self.residual and i > 0 else out
-        if isinstance(self.encoder[-1], keras.layers.Bidirectional):  # [h_f, c_f, h_b, c_b] -> [h, c]
-            half = len(final) // 2
-            final = [tf.concat([f, b], -1) for f, b in zip(final[:half], final[half:])]
-        keys = self.attention.keys(x) if self.attention else x
-        return Encoded(x, keys, mask), self.initial_state(final, tf.shape(src)[0])
+    def encode(self, src: tf.Tensor, training: bool = False) -> tuple[Context, State]:
+        """The decoder's context for padded source ids, and its initial state."""
+        encoded = self.encoder(src, training=training)
+        batch = tf.shape(src)[0]
+        return self.decoder.context(encoded), self.decoder.initial_state(self.bridge(encoded.final_state,
+                                                                                     batch), batch)
 
-    def initial_state(self, final: list[tf.Tensor], batch: tf.Tensor) -> State:
-        """Each decoder layer's state from the encoder's final state (dense bridge) or zeros, then a
-        zero attentional vector for input feeding."""
-        zero = tf.zeros([batch, self.units])
-        per_layer = len(final)
-        state = [dense(final[i % per_layer]) for i, dense in enumerate(self.bridge)] or \
-                [zero] * (per_layer * len(self.cells))
-        return tuple(state) + ((zero,) if self.input_feeding else ())
-
-    # --- decoder -----------------------------------------------------------------------------------
-    def decoder_step(self, x: tf.Tensor, state: State, enc: Encoded,
-                     training: bool = False) -> tuple[tf.Tensor, State, tf.Tensor]:
-        """One target position from its embedded input: (attentional vector, new state, weights)."""
-        per_layer = 2 if self.cell_type == "lstm" else 1
-        if self.input_feeding:
-            x = tf.concat([x, state[-1]], -1)
-        new_state: list[tf.Tensor] = []
-        for i, cell in enumerate(self.cells):
-            s = list(state[i * per_layer:(i + 1) * per_layer])
-            out, s = cell(x, s if per_layer > 1 else s[0], training=training)
-            new_state += list(s) if isinstance(s, (list, tuple)) else [s]
-            x = x + out if self.residual and i > 0 else out
-        if self.attention is None:
-            return x, tuple(new_state), tf.zeros(tf.shape(enc.mask), x.dtype)
-        context, weights = self.attention(x, enc.keys, enc.memory, enc.mask)
-        vector = self.combine(tf.concat([context, x], -1))
-        return vector, tuple(new_state) + ((vector,) if self.input_feeding else ()), weights
-
-    def step(self, ids: tf.Tensor, state: State, enc: Encoded) -> tuple[tf.Tensor, State, tf.Tensor]:
+    def step(self, ids: tf.Tensor, state: State, context: Context) -> tuple[tf.Tensor, State, Extras]:
         """Next-word logits after `ids` (one per sentence), the new state and the attention weights."""
-        vector, state, weights = self.decoder_step(self.tgt_embedding(ids), state, enc)
-        return self.output_layer(vector), state, weights
+        return self.decoder.step(ids, state, context)
 
-    def decode(self, tgt_in: tf.Tensor, state: State, enc: Encoded,
+    def decode(self, tgt_in: tf.Tensor, state: State, context: Context,
                training: bool = False) -> tuple[tf.Tensor, tf.Tensor]:
-        """Teacher forcing: the attentional vectors [batch, tgt, units] that `output_layer` turns into
-        logits (left to the caller, which may skip padding), and attention weights [batch, tgt, src]."""
-        x = tf.transpose(self.dropout(self.tgt_embedding(tgt_in), training=training), [1, 0, 2])
-        first = (state, tf.zeros([tf.shape(tgt_in)[0], self.units]), tf.zeros(tf.shape(enc.mask)))
-
-        def one(carry, x_t):
-            vector, new_state, weights = self.decoder_step(x_t, carry[0], enc, training)
-            return new_state, vector, weights
-
-        _, vectors, weights = tf.scan(one, x, first)
-        vectors = self.dropout(tf.transpose(vectors, [1, 0, 2]), training=training)
-        return vectors, tf.transpose(weights, [1, 0, 2])
+        """Teacher forcing from encode's output: attentional vectors and attention weights."""
+        return self.decoder(tgt_in, state, context, training=training)
 
     def call(self, src: tf.Tensor, tgt_in: tf.Tensor, training: bool = False) -> tuple[tf.Tensor, tf.Tensor]:
         """Teacher forcing: logits [batch, tgt, vocab] and attention weights [batch, tgt, src]."""
-        enc, state = self.encode(src, training)
-        vectors, weights = self.decode(tgt_in, state, enc, training)
+        context, state = self.encode(src, training)
+        vectors, weights = self.decode(tgt_in, state, context, training)
         return self.output_layer(vectors), weights
 
 
@@ -153,9 +70,7 @@ def set_output_prior(model: Seq2Seq, targets: Sequence[np.ndarray]) -> None:
 
 def build_seq2seq(cfg, src_vocab: int, tgt_vocab: int) -> Seq2Seq:
     """The model an NMTConfig describes, built (its variables exist) and ready to load."""
-    model = Seq2Seq(src_vocab, tgt_vocab, cfg.cell, cfg.units, cfg.layers, cfg.embedding_dim,
-                    cfg.bidirectional, cfg.dropout, cfg.residual, cfg.attention, cfg.scaled, cfg.normed,
-                    cfg.input_feeding, cfg.bridge, cfg.encoder_size)
+    model = Seq2Seq(cfg, src_vocab, tgt_vocab, name="seq2seq")
     x = np.ones((1, 2), np.int32)
     model(x, x)
     return model

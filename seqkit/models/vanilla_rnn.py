@@ -12,7 +12,7 @@ from __future__ import annotations
 import keras
 import tensorflow as tf
 
-from seqkit.models.base import RecurrentLM, State
+from seqkit.models.base import RecurrentLM, State, unroll
 
 ACTIVATIONS = {"tanh": tf.tanh, "relu": tf.nn.relu}
 
@@ -53,9 +53,9 @@ class VanillaRNN(RecurrentLM):
         h_seq, h = self.rnn(self.embedding(inputs), initial_state=list(state), training=training)
         return self.head(h_seq), (h,)
 
-    def step(self, inputs, state: State):
-        h, _ = self.cell(self.embedding(inputs), list(state))
-        return self.head(h), (h,)
+    def step(self, ids, state: State, context=()):
+        h, _ = self.cell(self.embedding(ids), list(state))
+        return self.head(h), (h,), {}
 
 
 class OutputFeedbackRNN(RecurrentLM):
@@ -77,21 +77,13 @@ class OutputFeedbackRNN(RecurrentLM):
 
     def call(self, inputs, state: State, targets=None, training: bool = False):
         if targets is None:  # free running: the model's own outputs, one step at a time
-            return _unroll(self, inputs, state)
+            return unroll(self, inputs, state)
         # Teacher forcing: o at step t is the one-hot target of step t-1, so all steps run at once.
         feedback = tf.one_hot(targets, self.vocab_size)
         o = tf.concat([state[0][:, None, :], feedback[:, :-1]], axis=1)
         return self._logits(inputs, o), (feedback[:, -1],)
 
-    def step(self, inputs, state: State):
-        logits = self._logits(inputs, state[0])
-        return logits, (tf.nn.softmax(logits),)
+    def step(self, ids, state: State, context=()):
+        logits = self._logits(ids, state[0])
+        return logits, (tf.nn.softmax(logits),), {}
 
-
-def _unroll(model: RecurrentLM, inputs, state: State):
-    """Run `model.step` over the time axis; the reference every windowed `call` must match."""
-    logits = []
-    for t in range(inputs.shape[1]):
-        out, state = model.step(inputs[:, t], state)
-        logits.append(out)
-    return tf.stack(logits, axis=1), state

@@ -1,29 +1,24 @@
-"""Character language modelling as a trainer task, and rebuilding a trained model from its run alone."""
+"""Character language modelling as a trainer task; sampling from a run: seqkit.inference.sampler."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import numpy as np
 import tensorflow as tf
 
+from seqkit.checkpoints import (
+    asset_source,
+    prepare_run_dir,
+)
 from seqkit.config import CharRNNConfig
 from seqkit.data.alphabet import Alphabet
 from seqkit.data.cursor_batches import CursorBatches
 from seqkit.data.embedded import embedded_text
 from seqkit.data.text import read_text
-from seqkit.errors import CheckpointError, DataError
+from seqkit.errors import CheckpointError
+from seqkit.inference.sampler import ALPHABET_FILE, encode_for_run
 from seqkit.metrics.perplexity import compiled_forward, lm_nats
 from seqkit.models import RecurrentLM, build_char_model
-from seqkit.training.checkpoints import (
-    checkpoint_path,
-    load_variables,
-    prepare_run_dir,
-    read_run_config,
-)
 from seqkit.training.trainer import set_seed, train_in_run
-
-ALPHABET_FILE = "alphabet.json"
 
 
 def load_texts(cfg: CharRNNConfig) -> tuple[str, str]:
@@ -83,39 +78,20 @@ class CharLMTask:
         self.stream.step = int(arrays["stream_step"])
 
 
-def load_run(run_dir: str | Path, which: str = "best") -> tuple[CharRNNConfig, Alphabet, RecurrentLM]:
-    """Config, alphabet and model with trained weights, from the run directory alone."""
-    run_dir = Path(run_dir)
-    cfg = read_run_config(run_dir, CharRNNConfig)
-    alphabet = Alphabet.load(run_dir / ALPHABET_FILE)
-    model = build_char_model(cfg, len(alphabet))
-    load_variables(checkpoint_path(run_dir, which), {"model": model.variables})
-    return cfg, alphabet, model
-
-
-def encode_for_run(alphabet: Alphabet, text: str, what: str) -> np.ndarray:
-    """Encode text with a run's alphabet, saying which text failed."""
-    try:
-        return alphabet.encode(text)
-    except DataError as e:
-        raise DataError(f"{what}: {e}") from None
-
-
 def train_char_rnn(cfg: CharRNNConfig, resume: bool = False, overwrite: bool = False) -> dict[str, float]:
     """Train (or resume) a character LM in cfg.run; the final validation metrics and the best checkpoint's."""
     cfg.validate()
-    run = Path(cfg.run)
     prepare_run_dir(cfg, resume, overwrite)
     set_seed(cfg.seed)
     train, valid = load_texts(cfg)
-    if resume:
-        alphabet = Alphabet.load(run / ALPHABET_FILE)
-        what = f"resuming {run}, whose alphabet has {len(alphabet)} symbols"
+    if source := asset_source(cfg, resume):
+        alphabet = Alphabet.load(source / ALPHABET_FILE)
+        what = f"{'resuming' if resume else 'from'} {source}, whose alphabet has {len(alphabet)} symbols"
     else:
         alphabet, what = make_alphabet(cfg, train, valid), "alphabet"
     train_ids = encode_for_run(alphabet, train, f"training text ({what})")
     valid_ids = encode_for_run(alphabet, valid, f"validation text ({what})")
     return train_in_run(
-        cfg, resume,
+        cfg, resume, overwrite,
         lambda: CharLMTask(cfg, alphabet, train_ids, valid_ids, build_char_model(cfg, len(alphabet))),
         lambda run_dir: alphabet.save(run_dir / ALPHABET_FILE))

@@ -23,10 +23,20 @@ import numpy as np
 import tensorflow as tf
 from tqdm import tqdm
 
+from seqkit.checkpoints import (
+    CONFIG_FILE,
+    CheckpointDir,
+    checkpoint_path,
+    clear_run,
+    load_variables,
+    optimizer_names,
+    save_data_fingerprint,
+    save_variables,
+)
 from seqkit.config import TrainConfig
 from seqkit.errors import ConfigError, TrainingError
+from seqkit.models.legacy_names import legacy_renamer
 from seqkit.training import distribute
-from seqkit.training.checkpoints import CONFIG_FILE, CheckpointDir, load_variables, save_variables
 
 
 class Task(Protocol):
@@ -139,7 +149,7 @@ class Trainer:
 
     # --- checkpoints -------------------------------------------------------------------------------
     def _groups(self) -> dict:
-        return {"model": self.task.model.variables, "optimizer": self.optimizer.variables}
+        return {"model": self.task.model, "optimizer": optimizer_names(self.optimizer, self.task.model)}
 
     def save(self) -> Path:
         """Write ckpt-STEP.h5 with weights, optimizer, step, data position and carried state."""
@@ -152,6 +162,8 @@ class Trainer:
     def restore(self, path: Path) -> None:
         """Load everything `save` wrote, so training continues as if never stopped."""
         arrays, attrs = load_variables(path, self._groups())
+        if self.cfg.schedule == "constant":  # the configured rate, not the saved one: --learning-rate wins
+            self.optimizer.learning_rate = self.cfg.learning_rate
         self.step = int(attrs["step"])
         self.stale = int(attrs.get("stale", 0))
         self.carry = tuple(arrays[f"carry_{i}"] for i in range(len(self.carry)))
@@ -264,11 +276,13 @@ class Trainer:
         return last
 
 
-def train_in_run(cfg: TrainConfig, resume: bool, build_task: Callable[[], Task],
+def train_in_run(cfg: TrainConfig, resume: bool, overwrite: bool, build_task: Callable[[], Task],
                  save_assets: Callable[[Path], None]) -> dict:
-    """The lifecycle every `train_*` shares: build the task under the strategy, restore on resume, write
-    config.yaml and the vocabulary files beside the checkpoints, fit; the last validation metrics plus
-    the best checkpoint's step and metric."""
+    """The lifecycle every `train_*` shares, once prepare_run_dir has checked the run and the data has
+    been read (so bad input loses nothing): build the task under the strategy; restore on resume, else
+    empty an overwritten run and start from the --init-from run's weights; write config.yaml, data.json
+    and the vocabulary files beside the checkpoints; fit. Returns the last validation metrics plus the
+    best checkpoint's step and metric."""
     strategy = distribute.make_strategy(cfg.strategy)
     with strategy.scope():
         task = build_task()
@@ -276,8 +290,14 @@ def train_in_run(cfg: TrainConfig, resume: bool, build_task: Callable[[], Task],
     ckpts = CheckpointDir(cfg.run)
     if resume:
         trainer.restore(ckpts.latest())
-    cfg.save(Path(cfg.run) / CONFIG_FILE)
-    save_assets(Path(cfg.run))
+    else:
+        if overwrite:
+            clear_run(trainer.run_dir)
+        if cfg.init_from:  # the model's weights only (of any seqkit version): a fresh optimizer, step 0
+            load_variables(checkpoint_path(cfg.init_from), {"model": task.model}, rename=legacy_renamer(cfg))
+    cfg.save(trainer.run_dir / CONFIG_FILE)
+    save_data_fingerprint(cfg, trainer.run_dir)
+    save_assets(trainer.run_dir)
     metrics = trainer.fit()
     best = ckpts.best() or {}
     return metrics | {"best_step": best.get("step"), f"best_{best.get('metric')}": best.get("value")}
