@@ -237,6 +237,29 @@ def test_a_batch_stops_as_soon_as_all_its_sentences_are_done() -> None:
             np.testing.assert_array_equal(a[s], b[0])
 
 
+@pytest.mark.parametrize("strategy", [BeamSearch(3, 0.6, beta=0.3, nbest=2), GreedySearch(),
+                                      GreedySearch(Random())])
+def test_done_sentences_leave_the_loop_and_the_outputs_stay_the_same(table, strategy) -> None:
+    """Fewer rows step once a sentence is done; compact=False (all rows to the end) decodes the same."""
+    step, attend = table_step(table), tf.constant(np.random.default_rng(2).dirichlet([0.5] * 3, V), "float32")
+    seen = []
+
+    def counting_step(ids, t, sentence):
+        seen.append(int(tf.shape(ids)[0]))
+        logits, t, _ = step(ids, t, sentence)
+        return logits, t, {"attention": tf.gather(attend, ids)}
+
+    sentences, max_len = tf.constant([0, 1, 2, 1, 0]), tf.constant([2, 7, 3, 5, 7])
+    found = {compact: decode(counting_step, tf.zeros_like(sentences), sentences, tf.fill([5], BOS), max_len,
+                             strategy, eos_id=EOS, banned=BANNED, no_repeat_ngram=2, seed=4, compact=compact,
+                             source_mask=tf.ones([5, 3], tf.bool)) for compact in (True, False)}
+    compacted, seen = seen[:int(found[True].steps)], seen[int(found[True].steps):]
+    assert seen == [5 * strategy.width] * int(found[False].steps) and compacted[0] == seen[0]
+    assert compacted == sorted(compacted, reverse=True) and compacted[-1] < compacted[0]
+    for a, b in zip(found[True], found[False]):
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
+
+
 def test_each_hypothesis_sees_its_own_state() -> None:
     # The logits depend on a hash of the whole history, carried in a nested state: a wrong reorder of
     # the state by parent changes the scores.

@@ -1,1 +1,1 @@
-"""Decoding: one engine (engine.py) drives every model's `step`; strategies, samplers and options beside it."""
+"""Decoding: one engine (engine.py) drives every model's `step`; strategies, samplers, options beside it."""

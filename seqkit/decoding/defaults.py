@@ -9,3 +9,4 @@ MAX_SOURCE = 512  # longer source lines are cut to this many tokens (with a warn
 TEMPERATURE = 1.0  # sampling: 1 samples from the model as it is
 TOP_K = 0  # 0: no top-k cut
 TOP_P = 1.0  # 1: no nucleus cut
+STOPS = ("early", "exact")  # beam stopping rules; the first is the default

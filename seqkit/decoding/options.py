@@ -7,11 +7,14 @@ all DecodeOptions fields, so a default (beam 5, alpha 0.6, ...) is written once,
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from seqkit.config import opt
 from seqkit.decoding import defaults
-from seqkit.decoding.strategies import STOPS, DecodingStrategy, make_strategy
 from seqkit.errors import ConfigError
+
+if TYPE_CHECKING:
+    from seqkit.decoding.strategies import DecodingStrategy
 
 
 @dataclass(frozen=True)
@@ -24,7 +27,7 @@ class DecodeOptions:
     nbest: int = opt(1, "hypotheses kept per input (at most --beam)")
     stop: str = opt("early", "beam stopping: early, once the best finished hypothesis beats the best live "
                     "one at the current length (OpenNMT's and fairseq's rule); exact, once no live one can "
-                    "still beat it at any length", STOPS)
+                    "still beat it at any length", defaults.STOPS)
     sample: bool = opt(False, "draw each word from the model's distribution instead of searching")
     temperature: float = opt(defaults.TEMPERATURE, "with --sample: softmax temperature")
     top_k: int = opt(defaults.TOP_K, "with --sample: draw among the k most likely words (0: all)")
@@ -35,6 +38,8 @@ class DecodeOptions:
 
     def strategy(self) -> DecodingStrategy:
         """The strategy object these options name (validated by its constructor)."""
+        from seqkit.decoding.strategies import make_strategy  # TensorFlow: not while building the CLI
+
         if self.min_len < 0 or self.no_repeat_ngram < 0:
             raise ConfigError(f"min_len and no_repeat_ngram cannot be negative, not {self.min_len} and "
                               f"{self.no_repeat_ngram}")

@@ -18,7 +18,7 @@ from seqkit.decoding import defaults
 from seqkit.decoding.samplers import Argmax, Random, Sampler
 from seqkit.errors import ConfigError
 
-STOPS = ("early", "exact")
+STOPS = defaults.STOPS
 
 
 class DecodingStrategy(abc.ABC):
