@@ -80,12 +80,13 @@ def save_variables(path: str | Path, groups: dict, arrays: dict[str, np.ndarray]
     atomic_write(path, write)
 
 
-def _saved(path: Path, f: h5py.File, group: str, rename: Callable[[str], str | None] | None) -> dict:
-    """{name: dataset} of a group, today's names for a file written before stable names."""
+def _saved(path: Path, f: h5py.File, group: str, legacy: bool,
+           rename: Callable[[str], str | None] | None) -> dict:
+    """{name: dataset} of a group, today's names for a (legacy) file written before stable names."""
     if group not in f:
         raise CheckpointError(f"{path}: has no '{group}' weights")
     g = f[group]
-    if int(f.attrs.get("format", 1)) >= FORMAT:
+    if not legacy:
         found: dict = {}
 
         def add(name: str, obj) -> None:  # visititems stops at the first callback that returns a value
@@ -120,10 +121,10 @@ def load_variables(path: str | Path, groups: dict,
         raise CheckpointError(f"{path}: not a readable checkpoint ({e}); delete it to fall back "
                               "to an earlier one") from None
     with f:
+        legacy = int(f.attrs.get("format", 1)) < FORMAT
         for group, variables in groups.items():
             variables = named(variables)
-            saved = _saved(Path(path), f, group, rename)
-            legacy = int(f.attrs.get("format", 1)) < FORMAT
+            saved = _saved(Path(path), f, group, legacy, rename)
             missing = [n for n in variables
                        if n not in saved and not (legacy and n.endswith("seed_generator/state"))]
             unexpected = [n for n in saved if n not in variables]

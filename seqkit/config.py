@@ -172,9 +172,14 @@ class StoreBool(argparse.BooleanOptionalAction):
 
 
 def add_flags(parser: argparse.ArgumentParser, cls: type, **defaults: Any) -> None:
-    """Add one --flag per field of `cls` (with `defaults` overriding the class's), plus --config; the old
-    names of renamed fields still work, unlisted."""
+    """Add one --flag per field of `cls` (with `defaults` overriding the class's), plus --config."""
     parser.add_argument("--config", metavar="YAML", help="load settings from a YAML file; flags override it")
+    add_field_flags(parser, cls, **defaults)
+
+
+def add_field_flags(parser: argparse.ArgumentParser, cls: type, **defaults: Any) -> None:
+    """One --flag per field of the dataclass `cls`, its help and choices from the field's `opt`; the old
+    names of renamed fields still work, unlisted."""
     for f in fields(cls):
         kw: dict[str, Any] = {"dest": f.name}
         if isinstance(f.default, bool):

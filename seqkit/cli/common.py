@@ -47,17 +47,11 @@ def read_input_text(path: str | None) -> tuple[str, str]:
 
 
 def add_decode_flags(p: argparse.ArgumentParser) -> None:
-    """One flag per DecodeOptions field (`--beam`, `--sample`, `--no-repeat-ngram`, ...), its default
-    and help from the field."""
+    """One flag per DecodeOptions field (`--beam`, `--sample`, `--no-repeat-ngram`, ...)."""
+    from seqkit.config import add_field_flags
     from seqkit.decoding.options import DecodeOptions
 
-    for f in dataclasses.fields(DecodeOptions):
-        flag, help = "--" + f.name.replace("_", "-"), f.metadata["help"]
-        if isinstance(f.default, bool):
-            p.add_argument(flag, action="store_true", dest=f.name, help=help)
-        else:
-            p.add_argument(flag, type=type(f.default), default=f.default, choices=f.metadata["choices"],
-                           dest=f.name, help=help)
+    add_field_flags(p, DecodeOptions)
 
 
 def decode_options(args: argparse.Namespace):

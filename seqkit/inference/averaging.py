@@ -6,9 +6,9 @@ from pathlib import Path
 
 import numpy as np
 
-from seqkit.checkpoints import CheckpointDir, save_variables
+from seqkit.checkpoints import CheckpointDir, checkpoint_path, save_variables
 from seqkit.errors import CheckpointError
-from seqkit.inference.runs import average_path, checkpoint_path, load_weights
+from seqkit.inference.runs import average_path, load_weights
 from seqkit.inference.translator import load_model
 from seqkit.models.naming import variable_names
 

@@ -17,12 +17,13 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 
+from seqkit.checkpoints import checkpoint_path, read_run_config
 from seqkit.config import CNNSentimentConfig
 from seqkit.data.labeled import LabeledData, encode_tokens, label_ids, pad_batch, read_labeled, tokenize_texts
 from seqkit.data.text import read_text
 from seqkit.data.vocab import Vocab
 from seqkit.errors import DataError
-from seqkit.inference.runs import checkpoint_path, load_weights, read_run_config
+from seqkit.inference.runs import load_weights
 from seqkit.metrics.classification import plot_confusion, scores
 from seqkit.models.cnn_classifier import CNNClassifier, build_classifier
 

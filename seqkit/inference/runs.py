@@ -1,4 +1,5 @@
-"""A run directory as inference reads it: its config, its checkpoints, weights loaded by name."""
+"""What inference adds to a run directory: the averaged weights, and weights loaded by name with the
+names of earlier seqkit files mapped (training's --init-from loads through it too)."""
 
 from __future__ import annotations
 
@@ -6,10 +7,9 @@ from pathlib import Path
 
 import keras
 
-from seqkit.checkpoints import CheckpointDir, checkpoint_path, load_variables, read_run_config
+from seqkit.checkpoints import CheckpointDir, load_variables
 from seqkit.models.legacy_names import legacy_renamer
 
-__all__ = ["average_path", "checkpoint_path", "load_weights", "read_run_config"]
 AVERAGE_FILE = "average.h5"
 
 

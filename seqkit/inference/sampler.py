@@ -15,13 +15,14 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 
+from seqkit.checkpoints import checkpoint_path, read_run_config
 from seqkit.config import CharRNNConfig
 from seqkit.data.alphabet import Alphabet
 from seqkit.decoding.engine import decode
 from seqkit.decoding.options import SAMPLING, DecodeOptions
 from seqkit.decoding.strategies import DecodingStrategy
 from seqkit.errors import ConfigError, DataError
-from seqkit.inference.runs import checkpoint_path, load_weights, read_run_config
+from seqkit.inference.runs import load_weights
 from seqkit.models import RecurrentLM, build_char_model
 
 ALPHABET_FILE = "alphabet.json"

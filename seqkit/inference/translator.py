@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 
+from seqkit.checkpoints import checkpoint_path, read_run_config
 from seqkit.config import NMTConfig
 from seqkit.data.labeled import pad_batch
 from seqkit.data.parallel import target_io
@@ -28,7 +29,7 @@ from seqkit.decoding.options import SEARCH, DecodeOptions
 from seqkit.decoding.strategies import DecodingStrategy
 from seqkit.errors import CheckpointError, ConfigError
 from seqkit.inference.ensemble import Ensemble
-from seqkit.inference.runs import average_path, checkpoint_path, load_weights, read_run_config
+from seqkit.inference.runs import average_path, load_weights
 from seqkit.models.seq2seq import Seq2Seq, build_seq2seq
 
 SIDES = ("src", "tgt")

@@ -5,10 +5,7 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
-from seqkit.checkpoints import (
-    asset_source,
-    prepare_run_dir,
-)
+from seqkit.checkpoints import asset_source, prepare_run_dir
 from seqkit.config import CharRNNConfig
 from seqkit.data.alphabet import Alphabet
 from seqkit.data.cursor_batches import CursorBatches

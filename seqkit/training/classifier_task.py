@@ -10,10 +10,7 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 
-from seqkit.checkpoints import (
-    asset_source,
-    prepare_run_dir,
-)
+from seqkit.checkpoints import asset_source, prepare_run_dir
 from seqkit.config import CNNSentimentConfig
 from seqkit.data.labeled import (
     EpochBatches,

@@ -15,10 +15,7 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 
-from seqkit.checkpoints import (
-    asset_source,
-    prepare_run_dir,
-)
+from seqkit.checkpoints import asset_source, prepare_run_dir
 from seqkit.config import NMTConfig
 from seqkit.data.labeled import pad_batch
 from seqkit.data.parallel import (

@@ -35,7 +35,7 @@ from seqkit.checkpoints import (
 )
 from seqkit.config import TrainConfig
 from seqkit.errors import ConfigError, TrainingError
-from seqkit.models.legacy_names import legacy_renamer
+from seqkit.inference.runs import load_weights
 from seqkit.training import distribute
 
 
@@ -294,7 +294,7 @@ def train_in_run(cfg: TrainConfig, resume: bool, overwrite: bool, build_task: Ca
         if overwrite:
             clear_run(trainer.run_dir)
         if cfg.init_from:  # the model's weights only (of any seqkit version): a fresh optimizer, step 0
-            load_variables(checkpoint_path(cfg.init_from), {"model": task.model}, rename=legacy_renamer(cfg))
+            load_weights(task.model, cfg, checkpoint_path(cfg.init_from))
     cfg.save(trainer.run_dir / CONFIG_FILE)
     save_data_fingerprint(cfg, trainer.run_dir)
     save_assets(trainer.run_dir)
