@@ -1,12 +1,17 @@
-"""Benchmark: character LM trained for a fixed wall-clock budget on Shakespeare, then sampling speed.
+"""Benchmark: character LMs trained for a fixed wall-clock budget on Shakespeare, then sampling speed.
 
-Protocol (issue 2): train for --seconds (600) on ../shared/data/shakespeare/shakespeare.txt, first 90%
-train, last 10% validation, alphabet = every character of the file; report validation nats/char and
-bits/char over the whole validation split, training chars/s, and sampling chars/s at batch 1 and 64.
-The reference for sampling runs in the same process: the TensorFlow text-generation tutorial's loop,
-one compiled step called from Python per character, on the same model.
+Protocol (issues 2 and 10): train for --seconds (600) on ../shared/data/shakespeare/shakespeare.txt,
+first 90% train, last 10% validation, alphabet = every character of the file; report validation
+bits/char over the whole validation split both ways: (a) in windows of the training length with the
+state (or a Transformer's context) reset at each window, the protocol of nanoGPT's and the TF
+tutorial's figures, and (b) stateful, state carried across windows of 256 (a Transformer: its cache,
+which keeps between seq_len/2 and seq_len characters); training chars/s; sampling chars/s at batch 1
+and 64. References in the same process: the TensorFlow text-generation tutorial's sampling loop (one
+compiled step called from Python per character, on the same model), and with a --cell other than lstm
+the default LSTM, trained right after for the same seconds.
 
-    python scripts/bench_charlm.py                       # the defaults of `seqkit train char-rnn`
+    python scripts/bench_charlm.py                       # the defaults of `seqkit train char-lm`
+    python scripts/bench_charlm.py --cell transformer    # its preset, then the default LSTM
     python scripts/bench_charlm.py --cell gru --units 768
 """
 
@@ -26,8 +31,14 @@ from seqkit.api import train_char_rnn
 from seqkit.config import CharRNNConfig
 from seqkit.decoding.options import SAMPLING
 from seqkit.inference.sampler import compiled_generate, load_language_model
+from seqkit.metrics.perplexity import lm_nats
+from seqkit.training.char_lm_task import load_texts
 
 SHAKESPEARE = Path(__file__).resolve().parents[2] / "shared/data/shakespeare/shakespeare.txt"
+TUNABLE = ("cell", "layers", "units", "embedding_dim", "model_dim", "heads", "ff_dim", "dropout",
+           "batch_size", "seq_len", "reset_every", "learning_rate", "schedule", "decay_steps", "decay_rate",
+           "warmup_steps", "max_steps", "seed")
+STATEFUL_WINDOW = 256
 
 
 def sampling_rate(model, batch: int, length: int = 2000) -> float:
@@ -57,35 +68,60 @@ def one_step_loop_rate(model, length: int = 300) -> float:
     return length / (time.perf_counter() - t)
 
 
+def measure(cfg: CharRNNConfig) -> dict:
+    """Train one configuration in the budget, then score the validation split both ways and time sampling."""
+    print(f"config: {dict((k, getattr(cfg, k)) for k in TUNABLE)}", flush=True)
+    start = time.perf_counter()
+    metrics = train_char_rnn(cfg, overwrite=True)
+    seconds = time.perf_counter() - start
+    train = [json.loads(line) for line in open(Path(cfg.run) / "metrics.jsonl") if '"train"' in line]
+    _, alphabet, model = load_language_model(cfg.run, "latest")
+    valid = alphabet.encode(load_texts(cfg)[1])
+    windowed = lm_nats(model, valid, cfg.eval_batch_size, cfg.seq_len, reset=True)
+    stateful = lm_nats(model, valid, cfg.eval_batch_size, STATEFUL_WINDOW)
+    row = {"cell": cfg.cell, "params": model.count_params(), "steps": metrics["step"],
+           "seconds": round(seconds),
+           "train_chars_per_s": round(float(np.mean([r["chars_per_s"] for r in train]))),
+           "window": cfg.seq_len, "bpc_windows_reset": round(windowed["bpc"], 3),
+           "bpc_stateful": round(stateful["bpc"], 3),
+           "sample_b1_chars_per_s": round(sampling_rate(model, 1)),
+           "sample_b64_chars_per_s": round(sampling_rate(model, 64)),
+           "tutorial_loop_b1_chars_per_s": round(one_step_loop_rate(model))}
+    print(json.dumps(row), flush=True)
+    return row
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--data", default=str(SHAKESPEARE))
-    p.add_argument("--seconds", type=float, default=600.0)
-    p.add_argument("--run", default="", help="run directory (default: a temporary one)")
-    tunable = ("cell", "layers", "units", "embedding_dim", "dropout", "batch_size", "seq_len", "reset_every",
-               "learning_rate", "schedule", "decay_steps", "decay_rate", "seed")
-    defaults = CharRNNConfig()
+    p.add_argument("--seconds", type=float, default=600.0, help="training budget of each configuration")
+    p.add_argument("--run", default="", help="folder for the runs (default: a temporary one)")
+    p.add_argument("--out", help="write the results as JSON here")
     for f in fields(CharRNNConfig):
-        if f.name in tunable:
-            p.add_argument("--" + f.name.replace("_", "-"), type=type(f.default), default=f.default)
+        if f.name in TUNABLE:  # None: the value of the cell's preset, else the config's default
+            p.add_argument("--" + f.name.replace("_", "-"), type=type(f.default), default=None)
     args = p.parse_args()
-    run = args.run or tempfile.mkdtemp(prefix="bench_charlm_")
-    cfg = CharRNNConfig(run=run, data=args.data, valid_fraction=0.1, max_steps=10**9, max_time=args.seconds,
-                        eval_every=0, log_every=50, **{k: getattr(args, k) for k in tunable})
-    changed = {k: getattr(cfg, k) for k in tunable if getattr(cfg, k) != getattr(defaults, k)}
-    print(f"config: {dict((k, getattr(cfg, k)) for k in tunable)}  (changed from defaults: {changed})")
-
-    metrics = train_char_rnn(cfg, overwrite=True)
-    train = [json.loads(line) for line in open(Path(run) / "metrics.jsonl") if '"train"' in line]
-    chars_per_s = float(np.mean([r["chars_per_s"] for r in train]))
-    _, _, model = load_language_model(run, "latest")
-    b1, b64, ref = sampling_rate(model, 1), sampling_rate(model, 64), one_step_loop_rate(model)
-    print(f"steps {metrics['step']} in {args.seconds:.0f} s, training {chars_per_s:,.0f} chars/s")
-    print(f"validation: {metrics['loss']:.4f} nats/char, {metrics['bpc']:.4f} bits/char "
-          "(references at 600 s: TF tutorial GRU 2.78, nanoGPT baby 2.25)")
-    print(f"sampling: batch 1 {b1:,.0f} chars/s, batch 64 {b64:,.0f} chars/s; "
-          f"tutorial one-step loop {ref:,.0f} chars/s")
-    print(f"RESULT bpc={metrics['bpc']:.3f} sample_b1_speedup={b1 / ref:.1f}x")
+    root = Path(args.run or tempfile.mkdtemp(prefix="bench_charlm_"))
+    given = {k: getattr(args, k) for k in TUNABLE if getattr(args, k) is not None}
+    common = dict(data=args.data, valid_fraction=0.1, max_time=args.seconds, eval_every=0, log_every=20)
+    configs = [CharRNNConfig.with_presets(run=str(root / given.get("cell", "lstm")), **common, **given)]
+    if given.get("cell") not in (None, "lstm"):  # the reference: the default LSTM, same budget, same run
+        configs.append(CharRNNConfig.with_presets(run=str(root / "lstm"), **common,
+                                                  seed=given.get("seed", 0)))
+    rows = [measure(cfg) for cfg in configs]
+    print("\n| " + " | ".join(rows[0]) + " |\n|" + "---|" * len(rows[0]))
+    for row in rows:
+        print("| " + " | ".join(str(v) for v in row.values()) + " |")
+    if len(rows) == 2:
+        a, b = rows
+        print(f"RESULT {a['cell']} vs lstm: windowed bpc {a['bpc_windows_reset']} vs "
+              f"{b['bpc_windows_reset']}, "
+              f"stateful {a['bpc_stateful']} vs {b['bpc_stateful']}, "
+              f"training chars/s {a['train_chars_per_s'] / b['train_chars_per_s']:.2f}x, "
+              f"sampling b1 {a['sample_b1_chars_per_s'] / b['sample_b1_chars_per_s']:.2f}x, "
+              f"b64 {a['sample_b64_chars_per_s'] / b['sample_b64_chars_per_s']:.2f}x")
+    if args.out:
+        Path(args.out).write_text(json.dumps(rows, indent=1) + "\n")
 
 
 if __name__ == "__main__":

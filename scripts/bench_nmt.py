@@ -11,10 +11,13 @@ NMT's min = max output length).
 
 Configurations: `joey` is the reference's size (bi-LSTM 256 each way, LSTM 256 decoder, Luong general
 attention, input feeding, joint sentencepiece unigram 8k, batches of 2,000 tokens); `--compare` adds the
-seed's comparison, the same model with no attention and with Bahdanau attention, same budget.
-`--set key=value` changes any NMTConfig field of every configuration.
+seed's comparison, the same model with no attention and with Bahdanau attention, same budget;
+`--transformer` runs `--model transformer` (its preset, same vocabulary and batches) and then `joey`,
+one after the other for the same minutes. `--set key=value` changes any NMTConfig field of every
+configuration.
 
     python scripts/bench_nmt.py --minutes 30 --compare
+    python scripts/bench_nmt.py --minutes 15 --transformer
     python scripts/bench_nmt.py --minutes 5 --only bahdanau --set batch_tokens=3000
     python scripts/bench_nmt.py --decode-only --runs runs/bench_nmt       # decoding of trained runs again
 """
@@ -38,7 +41,10 @@ BIBLE = Path(__file__).resolve().parents[2] / "shared/data/bible_es_en"
 JOEY = dict(units=256, encoder_units=0, embedding_dim=256, layers=1, cell="lstm", attention="luong-general",
             vocab_type="unigram", vocab_size=8000, joint_vocab=True, batch_tokens=2000)
 FIXED_LEN = 40  # tokens per output when decoding speed is compared at equal work
-COMPARE = {"joey": {}, "no-attention": {"attention": "none"}, "bahdanau": {"attention": "bahdanau"}}
+VOCAB = dict(vocab_type="unigram", vocab_size=8000, joint_vocab=True, batch_tokens=2000)
+CONFIGS = {"joey": JOEY, "no-attention": JOEY | {"attention": "none"},
+           "bahdanau": JOEY | {"attention": "bahdanau"}, "transformer": VOCAB | {"model": "transformer"}}
+COMPARE = ("joey", "no-attention", "bahdanau")
 
 
 def decode_rate(translator, lines: list[str], options: DecodeOptions, repeats: int = 3,
@@ -94,7 +100,9 @@ def main() -> None:
     p.add_argument("--data", default=str(BIBLE), help="folder with train.{es,en} and dev.{es,en}")
     p.add_argument("--runs", default="runs/bench_nmt", help="where the runs are written")
     p.add_argument("--compare", action="store_true", help="also no attention and Bahdanau, same budget")
-    p.add_argument("--only", choices=list(COMPARE), help="run this one configuration")
+    p.add_argument("--transformer", action="store_true",
+                   help="the Transformer preset, then joey, same budget")
+    p.add_argument("--only", choices=list(CONFIGS), help="run this one configuration")
     p.add_argument("--eval-every", type=int, default=250, help="validation interval, steps")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="change a config field")
     p.add_argument("--out", help="write the results as JSON here")
@@ -102,18 +110,22 @@ def main() -> None:
                    help="measure the runs already in --runs without training them again")
     args = p.parse_args()
     data = Path(args.data)
-    base = NMTConfig(src=str(data / "train.es"), tgt=str(data / "train.en"), valid_src=str(data / "dev.es"),
-                     valid_tgt=str(data / "dev.en"), max_steps=0, max_time=args.minutes * 60,
-                     eval_every=args.eval_every, **JOEY)
+    common = dict(src=str(data / "train.es"), tgt=str(data / "train.en"), valid_src=str(data / "dev.es"),
+                  valid_tgt=str(data / "dev.en"), max_steps=0, max_time=args.minutes * 60,
+                  eval_every=args.eval_every)
     fields = {f.name: f for f in dataclasses.fields(NMTConfig)}
     for item in args.set:
         key, value = item.split("=", 1)
         kind = type(fields[key].default)
-        base = dataclasses.replace(base, **{key: value.lower() in ("1", "true", "yes") if kind is bool
-                                            else kind(value)})
-    names = COMPARE if args.compare else {args.only or "joey": COMPARE[args.only or "joey"]}
-    rows = [bench(name, dataclasses.replace(base, run=f"{args.runs}/{name}", **change), not args.decode_only)
-            for name, change in names.items()]
+        common[key] = value.lower() in ("1", "true", "yes") if kind is bool else kind(value)
+    names = (COMPARE if args.compare else ("transformer", "joey") if args.transformer
+             else (args.only or "joey",))
+    rows = [bench(name, NMTConfig.with_presets(**(CONFIGS[name] | common | {"run": f"{args.runs}/{name}"})),
+                  not args.decode_only) for name in names]
+    keys = [k for k in rows[0] if k != "signature"]
+    print("\n| " + " | ".join(keys) + " |\n|" + "---|" * len(keys))
+    for row in rows:
+        print("| " + " | ".join(str(v) for k, v in row.items() if k != "signature") + " |")
     if args.out:
         Path(args.out).write_text(json.dumps(rows, indent=1) + "\n")
 

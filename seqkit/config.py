@@ -42,7 +42,10 @@ class TrainConfig:
     max_time: float = opt(0.0, "also stop after this many seconds of training (0: no limit)")
     optimizer: str = opt("adam", "optimizer", ("adam", "sgd"))
     learning_rate: float = opt(2e-3, "initial learning rate")
-    schedule: str = opt("constant", "learning-rate schedule", ("constant", "exponential", "cosine"))
+    schedule: str = opt("constant", "learning-rate schedule; inverse-sqrt (Noam): up to learning_rate over "
+                        "warmup_steps, then falling as 1/sqrt(step)",
+                        ("constant", "exponential", "cosine", "inverse-sqrt"))
+    warmup_steps: int = opt(0, "cosine and inverse-sqrt: steps of linear warm-up from 0 to learning_rate")
     decay_steps: int = opt(1000, "exponential: steps per decay; cosine: steps to reach the floor "
                            "(0: the whole run, from max_steps or epochs)")
     decay_rate: float = opt(0.5, "exponential: factor per decay_steps; cosine: final fraction of the rate")
@@ -63,6 +66,15 @@ class TrainConfig:
     # The training and validation files (--resume checks they are unchanged), each with what leaving it
     # empty means.
     data_fields: ClassVar[dict[str, str]] = {}
+    # Settings that follow from one field's value unless set too: {field: {value: {other field: value}}}.
+    presets: ClassVar[dict[str, dict[str, dict[str, Any]]]] = {}
+
+    @classmethod
+    def with_presets(cls, **values: Any) -> TrainConfig:
+        """The config of `values`, the fields they leave out taken from the presets they choose (as on the
+        command line: `NMTConfig.with_presets(model="transformer", src=..., tgt=...)`)."""
+        defaults = {f.name: f.default for f in fields(cls)}
+        return from_dict(apply_presets(cls, defaults | values, set(values)), cls)
 
     def validate(self) -> None:
         """Check every field against its type, choices and range; raise ConfigError on the first bad one."""
@@ -73,7 +85,12 @@ class TrainConfig:
         self.at_least_one("log_every", "keep")
         self.require(lambda v: v > 0, "must be positive", "learning_rate")
         self.not_negative("max_steps", "epochs", "max_time", "decay_steps", "clip_norm", "eval_every",
-                          "patience")
+                          "patience", "warmup_steps")
+        if self.warmup_steps and self.schedule not in ("cosine", "inverse-sqrt"):
+            raise ConfigError(f"warmup_steps applies to the cosine and inverse-sqrt schedules, not "
+                              f"{self.schedule}")
+        if self.schedule == "inverse-sqrt" and not self.warmup_steps:
+            raise ConfigError("the inverse-sqrt schedule needs warmup_steps (e.g. --warmup-steps 4000)")
         if not (self.max_steps or self.epochs or self.max_time):
             raise ConfigError("nothing would end training: set max_steps, epochs or max_time")
 
@@ -194,10 +211,22 @@ def add_field_flags(parser: argparse.ArgumentParser, cls: type, **defaults: Any)
                                 help=argparse.SUPPRESS, **kw)
 
 
+def apply_presets(cls: type, values: dict[str, Any], chosen: set[str]) -> dict[str, Any]:
+    """`values` with the settings of the presets they select, except those in `chosen` (set by the user)."""
+    values = dict(values)
+    for key, table in cls.presets.items():
+        for name, value in table.get(values[key], {}).items():
+            if name not in chosen:
+                values[name] = value
+    return values
+
+
 def from_args(args: argparse.Namespace, cls: type, base: dict[str, Any] | None = None) -> TrainConfig:
-    """The config a command line asks for: defaults < `base` (a saved run's) < --config < the flags given."""
+    """The config a command line asks for: defaults < the presets chosen < `base` (a saved run's) <
+    --config < the flags given."""
     given = getattr(args, GIVEN, frozenset())
     values = {f.name: getattr(args, f.name) for f in fields(cls)}
+    chosen = set(given)
     layers = [dict(base or {})]
     if args.config:
         layers.append(read_yaml(args.config))
@@ -205,7 +234,30 @@ def from_args(args: argparse.Namespace, cls: type, base: dict[str, Any] | None =
         layer.pop("kind", None)
         layer = known_keys(layer, cls)
         values = {k: (values[k] if k in given else layer.get(k, values[k])) for k in values}
-    return from_dict(values, cls)
+        chosen |= set(layer)
+    return from_dict(apply_presets(cls, values, chosen), cls)
+
+
+def transformer_opt(name: str, default: Any) -> Any:
+    """A Transformer size or setting, with the same help in every config that has it."""
+    helps = {"model_dim": ("Transformer width: embeddings, attention and residual stream", None),
+             "heads": ("attention heads per Transformer layer (model_dim must divide by them)", None),
+             "ff_dim": ("inner size of each Transformer feed-forward layer", None),
+             "positions": ("Transformer position vectors: sinusoidal (any length) or learned", POSITIONS),
+             "norm": ("Transformer layer norm: pre (inside each residual branch, trains at any depth) or "
+                      "post (after each residual sum, as Vaswani et al.)", NORMS)}
+    return opt(default, *helps[name])
+
+
+def check_transformer(cfg: TrainConfig) -> None:
+    """The Transformer sizes of `cfg` are usable."""
+    cfg.at_least_one("model_dim", "heads", "ff_dim")
+    if cfg.model_dim % cfg.heads:
+        raise ConfigError(f"model_dim ({cfg.model_dim}) must be a multiple of heads ({cfg.heads})")
+
+
+POSITIONS = ("sinusoidal", "learned")
+NORMS = ("pre", "post")
 
 
 @dataclass
@@ -220,26 +272,42 @@ class CharRNNConfig(TrainConfig):
                         ("auto", "text8"))
     unknown: str = opt("error", "characters outside the alphabet: stop with an error, or map to <unk>",
                        ("error", "unk"))
-    cell: str = opt("lstm", "lstm, gru, rnn1 (hidden-state feedback) or rnn2 (output feedback)",
-                    ("lstm", "gru", "rnn1", "rnn2"))
-    layers: int = opt(1, "stacked recurrent layers (lstm, gru)")
+    cell: str = opt("lstm", "lstm, gru, rnn1 (hidden-state feedback), rnn2 (output feedback), or transformer "
+                    "(decoder-only, causal attention over windows of seq_len; sets its own defaults for "
+                    "layers, sizes, schedule and seq_len unless given)",
+                    ("lstm", "gru", "rnn1", "rnn2", "transformer"))
+    layers: int = opt(1, "stacked layers (lstm, gru, transformer)")
     units: int = opt(512, "units per recurrent layer")
     embedding_dim: int = opt(64, "character embedding size (lstm, gru)")
     activation: str = opt("tanh", "rnn1 hidden activation", ("tanh", "relu"))
-    dropout: float = opt(0.0, "dropout between layers (lstm, gru)")
+    model_dim: int = transformer_opt("model_dim", 128)
+    heads: int = transformer_opt("heads", 4)
+    ff_dim: int = transformer_opt("ff_dim", 512)
+    positions: str = transformer_opt("positions", "learned")
+    norm: str = transformer_opt("norm", "pre")
+    dropout: float = opt(0.0, "dropout between layers (lstm, gru), on attention and residual paths "
+                         "(transformer)")
     batch_size: int = opt(64, "B: cursors (parallel streams) per step")
-    seq_len: int = opt(100, "T: unrollings per step (truncated backpropagation length)")
+    seq_len: int = opt(100, "T: unrollings per step (truncated backpropagation length); a transformer's "
+                       "context: it attends to at most this many characters")
     reset_every: int = opt(30, "clear each stream's carried state every N steps, staggered across streams, "
                            "so the model also learns from the zero state it samples from (0: never)")
     eval_batch_size: int = opt(128, "streams used to evaluate the validation split")
 
-    model_fields = ("alphabet", "unknown", "cell", "layers", "units", "embedding_dim", "activation")
+    model_fields = ("alphabet", "unknown", "cell", "layers", "units", "embedding_dim", "activation",
+                    "model_dim", "heads", "ff_dim", "positions", "norm")
     data_fields = {"data": "embedded", "valid": "held out"}
+    presets = {"cell": {"transformer": dict(layers=4, model_dim=128, heads=4, ff_dim=512, seq_len=128,
+                                            batch_size=32, learning_rate=1e-3, schedule="cosine",
+                                            decay_steps=0, decay_rate=0.1, warmup_steps=100)}}
 
     def validate(self) -> None:
         super().validate()
         self.not_negative("reset_every")
         self.at_least_one("layers", "units", "embedding_dim", "batch_size", "seq_len", "eval_batch_size")
+        check_transformer(self)
+        if self.cell == "transformer" and self.seq_len < 2:
+            raise ConfigError("a transformer's seq_len (its context) must be at least 2")
         self.fraction("dropout")
         self.require(lambda v: 0 < v < 1, "must be in (0, 1)", "valid_fraction")
 
@@ -338,8 +406,8 @@ class CNNSentimentConfig(TrainConfig):
 # so that building the command line does not import TensorFlow.
 ATTENTION = ("luong-dot", "luong-general", "luong-concat", "bahdanau", "none")
 BRIDGES = ("dense", "copy", "zero")
-ENCODERS = ("rnn",)
-DECODERS = ("rnn",)
+ENCODERS = ("rnn", "transformer")
+DECODERS = ("rnn", "transformer")
 
 
 @dataclass
@@ -366,6 +434,10 @@ class NMTConfig(TrainConfig):
                            "tokens of the shorter (0: keep all)")
     batch_tokens: int = opt(2000, "tokens per batch, padding included (source or target, the longer)")
     batch_size: int = opt(0, "sentences per batch instead of batch_tokens (0: batch by tokens)")
+    model: str = opt("rnn", "preset: rnn (the attentional LSTM below) or transformer (encoder and decoder "
+                     "Transformers: 3 layers each, model_dim 256, 4 heads, ff_dim 1024, dropout 0.1, tied "
+                     "embeddings, inverse-sqrt schedule with warm-up); flags given win over it",
+                     ("rnn", "transformer"))
     encoder: str = opt("rnn", "encoder kind (seqkit.models.encoders.ENCODERS)", ENCODERS)
     decoder: str = opt("rnn", "decoder kind (seqkit.models.decoders.DECODERS)", DECODERS)
     cell: str = opt("lstm", "recurrent cell of encoder and decoder", ("lstm", "gru"))
@@ -382,8 +454,16 @@ class NMTConfig(TrainConfig):
     scaled: bool = opt(False, "luong-dot and luong-general: divide scores by sqrt(units)")
     normed: bool = opt(False, "bahdanau: weight-normalized v (v = g v / |v|)")
     input_feeding: bool = opt(True, "feed the previous attentional vector into the decoder's next step")
-    bridge: str = opt("dense", "decoder's initial state from the encoder's final state: dense(tanh), copy "
-                      "(sizes must agree), or zeros", BRIDGES)
+    bridge: str = opt("dense", "a recurrent decoder's initial state from a recurrent encoder's final state: "
+                      "dense(tanh), copy (sizes must agree), or zeros (the only one after a transformer "
+                      "encoder)", BRIDGES)
+    model_dim: int = transformer_opt("model_dim", 256)
+    heads: int = transformer_opt("heads", 4)
+    ff_dim: int = transformer_opt("ff_dim", 1024)
+    positions: str = transformer_opt("positions", "sinusoidal")
+    norm: str = transformer_opt("norm", "pre")
+    tie_embeddings: bool = opt(False, "transformer encoder and decoder: one embedding matrix for source, "
+                               "target and output words (needs the joint vocabulary)")
     label_smoothing: float = opt(0.1, "share of the target probability spread evenly over the vocabulary")
     learning_rate: float = opt(2e-3, "initial learning rate")
     select: str = opt("bleu", "validation metric that ranks checkpoints (translate uses the best) and "
@@ -395,14 +475,22 @@ class NMTConfig(TrainConfig):
                        "decoding")
     eval_batch_size: int = opt(64, "sentences per batch when validating and translating")
 
-    model_fields = ("vocab_type", "vocab_size", "joint_vocab", "min_count", "encoder", "decoder", "cell",
-                    "units", "encoder_units", "layers", "embedding_dim", "bidirectional", "residual",
-                    "attention", "scaled", "normed", "input_feeding", "bridge")
+    model_fields = ("vocab_type", "vocab_size", "joint_vocab", "min_count", "model", "encoder", "decoder",
+                    "cell", "units", "encoder_units", "layers", "embedding_dim", "bidirectional", "residual",
+                    "attention", "scaled", "normed", "input_feeding", "bridge", "model_dim", "heads",
+                    "ff_dim", "positions", "norm", "tie_embeddings")
+    presets = {"model": {"transformer": dict(encoder="transformer", decoder="transformer", layers=3,
+                                             model_dim=256, heads=4, ff_dim=1024, dropout=0.1,
+                                             tie_embeddings=True, bridge="zero", learning_rate=1e-3,
+                                             schedule="inverse-sqrt", warmup_steps=200)}}
     data_fields = {"src": "", "tgt": "", "valid_src": "held out", "valid_tgt": "held out"}
 
     @property
     def encoder_size(self) -> int:
-        """The encoder's output size: encoder_units, or by default units each way."""
+        """The encoder's output size: model_dim for a transformer, else encoder_units, or by default units
+        each way."""
+        if self.encoder == "transformer":
+            return self.model_dim
         if self.encoder_units:
             return self.encoder_units
         return 2 * self.units if self.bidirectional and self.attention != "luong-dot" else self.units
@@ -421,12 +509,24 @@ class NMTConfig(TrainConfig):
                           "encoder_units")
         if not self.batch_size and self.batch_tokens < 1:
             raise ConfigError("batch_tokens must be at least 1 (or give batch_size)")
-        if self.bidirectional and self.encoder_size % 2:
+        check_transformer(self)
+        if self.encoder == "transformer" and self.decoder == "rnn" and self.bridge != "zero":
+            raise ConfigError("a transformer encoder has no final state to bridge from: use --bridge zero")
+        if self.tie_embeddings and not (self.encoder == self.decoder == "transformer"):
+            raise ConfigError("tie_embeddings ties a transformer encoder's and decoder's embeddings: use "
+                              "--encoder transformer --decoder transformer (or --model transformer)")
+        if self.tie_embeddings and not self.joint_vocab:
+            raise ConfigError("tie_embeddings needs one vocabulary for both languages: drop --no-joint-vocab")
+        if self.tie_embeddings and self.src_vocab != self.tgt_vocab:
+            raise ConfigError("tie_embeddings needs one vocabulary for both languages: give the same file "
+                              "to --src-vocab and --tgt-vocab")
+        if self.encoder == "rnn" and self.bidirectional and self.encoder_size % 2:
             raise ConfigError("a bidirectional encoder splits its units in two: make encoder_units "
                               "(or units) even")
-        if self.attention == "luong-dot" and self.encoder_units not in (0, self.units):
-            raise ConfigError("luong-dot attention needs encoder_units equal to units; use luong-general")
-        if self.bridge == "copy" and self.encoder_size != self.units:
+        if self.decoder == "rnn" and self.attention == "luong-dot" and self.encoder_size != self.units:
+            raise ConfigError(f"luong-dot attention needs the encoder's output size ({self.encoder_size}) to "
+                              f"equal units ({self.units}); use luong-general")
+        if self.decoder == "rnn" and self.bridge == "copy" and self.encoder_size != self.units:
             raise ConfigError(f"bridge copy needs the encoder's output size ({self.encoder_size}) to equal "
                               f"units ({self.units}): set --encoder-units {self.units} or use --bridge dense")
         if self.scaled and self.attention not in ("luong-dot", "luong-general"):

@@ -7,6 +7,8 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
 SCRIPT = textwrap.dedent("""
     import json, sys
     import tensorflow as tf
@@ -21,7 +23,8 @@ SCRIPT = textwrap.dedent("""
     for strategy in ("default", "mirrored"):
         cfg = CharRNNConfig(run=sys.argv[2] + "/" + strategy, data=sys.argv[1], units=32, embedding_dim=16,
                             batch_size=8, seq_len=20, max_steps=8, eval_every=4, log_every=1,
-                            eval_batch_size=16, learning_rate=5e-3, seed=1, strategy=strategy)
+                            eval_batch_size=16, learning_rate=5e-3, seed=1, strategy=strategy,
+                            cell=sys.argv[3], model_dim=32, heads=2, ff_dim=64, layers=2)
         train_char_rnn(cfg)
         records = [json.loads(l) for l in open(cfg.run + "/metrics.jsonl")]
         losses[strategy] = [r["loss"] for r in records if r["split"] == "train"]
@@ -41,8 +44,9 @@ def assert_mirrored_matches_default(script: str, *args: str, steps: int) -> None
     assert losses["mirrored"][-1] < losses["mirrored"][0]
 
 
-def test_mirrored_on_two_logical_cpus_matches_one_device(text_file, tmp_path) -> None:
-    assert_mirrored_matches_default(SCRIPT, str(text_file), str(tmp_path), steps=8)
+@pytest.mark.parametrize("cell", ["lstm", "transformer"])
+def test_mirrored_on_two_logical_cpus_matches_one_device(text_file, tmp_path, cell) -> None:
+    assert_mirrored_matches_default(SCRIPT, str(text_file), str(tmp_path), cell, steps=8)
 
 
 NMT_SCRIPT = textwrap.dedent("""

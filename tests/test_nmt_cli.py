@@ -101,6 +101,24 @@ def test_run_directory_alone_average_ensemble_and_alignments(trained, corpus, tm
     assert np.load(f"{png}.npz")["line1"].shape[1] == len(corpus["valid_lines"][0].split())
 
 
+def test_transformer_preset_learns_and_translates(corpus, tmp_path, capsys) -> None:
+    run = tmp_path / "transformer"
+    args = ["train", "nmt", "--model", "transformer", "--src", corpus["src"], "--tgt", corpus["tgt"],
+            "--valid-src", corpus["valid_src"], "--valid-tgt", corpus["valid_tgt"], "--run", str(run),
+            "--vocab-type", "word", "--model-dim", "32", "--heads", "2", "--ff-dim", "64", "--layers", "2",
+            "--batch-tokens", "300", "--eval-every", "100", "--learning-rate", "0.005",
+            "--warmup-steps", "30",
+            "--dropout", "0", "--label-smoothing", "0", "--seed", "1", "--eval-beam", "3"]
+    code, out, err = run_cli(capsys, *args, "--max-steps", "100")
+    assert code == 0, err
+    assert float(out.split("bleu=")[1].split()[0]) > 90, out  # the word mapping, learnt
+    saved = (run / "config.yaml").read_text()
+    for setting in ("encoder: transformer", "tie_embeddings: true", "schedule: inverse-sqrt"):
+        assert setting in saved
+    hyps = api.translate(str(run), corpus["valid_lines"][:10], beam=3)
+    assert sum(h == r for h, r in zip(hyps, corpus["valid_refs"][:10])) >= 9
+
+
 def test_vocab_build(corpus, tmp_path, capsys) -> None:
     code, out, _ = run_cli(capsys, "vocab", "build", "--input", corpus["src"], "--input", corpus["tgt"],
                            "--type", "word", "--size", "100", "--out", str(tmp_path / "joint"))

@@ -4,6 +4,7 @@ n-gram blocking, and HDF5 export/import of every kind of run."""
 
 from __future__ import annotations
 
+import functools
 import itertools
 
 import numpy as np
@@ -30,7 +31,8 @@ def trained_run(tmp_path_factory, shakespeare_slice) -> str:
 
 def model_for(cell: str, vocab: int = 11):
     tf.keras.utils.set_random_seed(5)
-    return build_char_model(CharRNNConfig(cell=cell, units=16, embedding_dim=8), vocab)
+    cfg = CharRNNConfig(cell=cell, units=16, embedding_dim=8, model_dim=16, heads=2, ff_dim=32)
+    return build_char_model(cfg, vocab)
 
 
 def prime_state(model, prime: list[int]):
@@ -71,21 +73,26 @@ def test_top_k_never_samples_outside_the_k_most_likely() -> None:
     assert set(first.tolist()) == top2  # 400 draws at a high temperature reach both and nothing else
 
 
-@pytest.mark.parametrize("cell", ["gru", "rnn2"])
+@pytest.mark.parametrize("cell", ["gru", "rnn2", "transformer"])
 def test_beam_finds_the_most_likely_continuation(cell) -> None:
     """A char LM beam-searched through the engine: the best of all 5^3 continuations by brute force."""
     model, prime, length = model_for(cell, vocab=5), [1, 3], 3
     got = sample_ids(model, prime, length, options=sampling_options(1.0, 0, 1.0, 25, 0))[0].tolist()
-    best, best_logp = None, -np.inf
-    for seq in itertools.product(range(5), repeat=length):
-        state, x, total = prime_state(model, prime), np.array([prime[-1]]), 0.0
-        for w in seq:
-            logits, state, _ = model.step(x, state)
-            total += float(tf.nn.log_softmax(logits)[0, w])
-            x = np.array([w], np.int32)
-        if total > best_logp:
-            best, best_logp = list(seq), total
-    assert got == best
+
+    @functools.cache
+    def after(prefix: tuple) -> tuple:
+        """(log-probabilities of the next id, state) after the prime and `prefix`, one step at a time."""
+        if not prefix:
+            state, last = prime_state(model, prime), prime[-1]
+        else:
+            state, last = after(prefix[:-1])[1], prefix[-1]
+        logits, state, _ = model.step(np.array([last], np.int32), state)
+        return tf.nn.log_softmax(logits)[0].numpy(), state
+
+    def logp(seq: tuple) -> float:
+        return sum(float(after(seq[:t])[0][w]) for t, w in enumerate(seq))
+
+    assert got == list(max(itertools.product(range(5), repeat=length), key=logp))
 
 
 def test_no_repeat_ngram_blocks_repeats_in_generation(trained_run) -> None:

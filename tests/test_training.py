@@ -33,7 +33,7 @@ def test_loss_falls_on_real_text(tiny_cfg) -> None:
     assert last["bpc"] == pytest.approx(last["loss"] / math.log(2))
 
 
-@pytest.mark.parametrize("cell", ["lstm", "rnn2"])
+@pytest.mark.parametrize("cell", ["lstm", "rnn2", "transformer"])
 def test_resume_equals_uninterrupted_training(tiny_cfg, tmp_path, cell) -> None:
     straight = tiny_cfg(run=str(tmp_path / "straight"), cell=cell, dropout=0.3, layers=2)
     train_char_rnn(straight)

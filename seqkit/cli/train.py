@@ -12,11 +12,12 @@ from seqkit.config import CharRNNConfig, CNNSentimentConfig, NMTConfig
 def register(sub: argparse._SubParsersAction) -> None:
     """Add `train` and one sub-verb per model family."""
     p = sub.add_parser("train", help="train a model", description="Train a model into a run directory.")
-    models = p.add_subparsers(dest="model", metavar="MODEL", required=True)
-    add_model(models, "char-rnn", CharRNNConfig, run_char_rnn,
-              "character language model (LSTM, GRU, vanilla RNNs)",
+    models = p.add_subparsers(dest="family", metavar="MODEL", required=True)
+    add_model(models, "char-lm", CharRNNConfig, run_char_rnn,
+              "character language model (LSTM, GRU, vanilla RNNs, Transformer); also `char-rnn`",
               "Train a character language model. With no --data it trains on the embedded Shakespeare "
-              "corpus. Ctrl-C saves a checkpoint; --resume continues.")
+              "corpus. --cell transformer trains a decoder-only Transformer (with its own defaults for "
+              "the settings not given). Ctrl-C saves a checkpoint; --resume continues.", aliases=["char-rnn"])
     add_model(models, "cnn-sentiment", CNNSentimentConfig, run_cnn_sentiment,
               "Kim's (2014) CNN text classifier (sentiment, any labels)",
               "Train a CNN text classifier on labelled text: a CSV/TSV file with label and text columns, "
@@ -24,8 +25,10 @@ def register(sub: argparse._SubParsersAction) -> None:
               "batch_size) steps an epoch); with --max-steps too, training stops at whichever comes "
               "first. The best checkpoint by the validation --select metric is what classify and "
               "evaluate use. Ctrl-C saves a checkpoint; --resume continues.")
-    add_model(models, "nmt", NMTConfig, run_nmt, "attentional LSTM/GRU neural machine translation",
-              "Train an attentional encoder-decoder on two line-aligned files (--src, --tgt). The "
+    add_model(models, "nmt", NMTConfig, run_nmt, "neural machine translation: attentional LSTM/GRU or "
+              "Transformer",
+              "Train an encoder-decoder on two line-aligned files (--src, --tgt): the attentional LSTM by "
+              "default, the Transformer with --model transformer. The "
               "vocabularies (sentencepiece unigram by default) are built on the training text and saved "
               "in the run, so `seqkit translate DIR` needs nothing else. Every --eval-every steps the "
               "validation set is scored (perplexity, and BLEU of beam-decoded translations); the best "
@@ -34,9 +37,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def add_model(models: argparse._SubParsersAction, name: str, cls: type, func, help: str,
-              description: str) -> None:
+              description: str, aliases: tuple[str, ...] | list[str] = ()) -> None:
     """A `train` sub-verb with one flag per config field, --resume and --overwrite."""
-    c = models.add_parser(name, help=help, description=description)
+    c = models.add_parser(name, help=help, description=description, aliases=list(aliases))
     config_lib.add_flags(c, cls)
     c.add_argument("--resume", action="store_true",
                    help="continue the run in --run from its last checkpoint, on the same training and "

@@ -175,8 +175,12 @@ def decode(step: Step, state: Any, context: Any, start_ids: tf.Tensor, max_len: 
         return tf.tensor_scatter_nd_update(history, tf.stack([tf.range(rows), tf.fill([rows], t)], 1), ids)
 
     def shapes(nest: Any, shrinks: bool) -> Any:
-        """The shape tf.while_loop keeps of each loop tensor: all of it, or all but a shrinking batch."""
-        shape = lambda x: tf.TensorShape([None]).concatenate(x.shape[1:]) if shrinks else x.shape  # noqa: E731
+        """The shape tf.while_loop keeps of each loop tensor: all of it, or (rows that shrink) only the last
+        axis, so that a state may also grow along its middle axes (a Transformer's key/value cache)."""
+        def shape(x: tf.Tensor) -> tf.TensorShape:
+            if not shrinks:
+                return x.shape
+            return tf.TensorShape([None] * max(x.shape.rank - 1, 1)).concatenate(x.shape[1:][-1:])
         return tf.nest.map_structure(lambda x: shape(x) if isinstance(x, tf.Tensor) else None, nest)
 
     def body(t, pools, sentences, rows):  # gathers (and steps) may lose the static shapes it wants kept

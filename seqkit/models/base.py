@@ -32,9 +32,15 @@ class RecurrentLM(keras.Model):
     stateful evaluation and decoding all go through these two, which share one set of weights.
     """
 
+    carries_state = True  # training carries the state from one window to the next (recurrent models)
+
     def initial_state(self, batch_size: int) -> State:
         """Zero state for `batch_size` streams."""
         return tuple(tf.zeros([batch_size, size]) for size in self.state_sizes)
+
+    def fresh_state(self, batch_size: int) -> State:
+        """The state a window read on its own starts from (the zero state; none for a Transformer)."""
+        return self.initial_state(batch_size)
 
     @property
     def state_sizes(self) -> tuple[int, ...]:

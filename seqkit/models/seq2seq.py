@@ -25,8 +25,10 @@ class Seq2Seq(keras.Model):
 
     def __init__(self, cfg, src_vocab: int, tgt_vocab: int, **kwargs) -> None:
         super().__init__(**kwargs)
-        self.encoder = build_encoder(cfg, src_vocab)
-        self.decoder = build_decoder(cfg, tgt_vocab)
+        shared = keras.layers.Embedding(tgt_vocab, cfg.model_dim, name="embedding") if cfg.tie_embeddings \
+            else None
+        self.encoder = build_encoder(cfg, src_vocab, shared)
+        self.decoder = build_decoder(cfg, tgt_vocab, shared)
         self.bridge = BRIDGES[cfg.bridge](self.decoder.cell_state_sizes, name="bridge")
 
     @property
@@ -38,8 +40,8 @@ class Seq2Seq(keras.Model):
         """The decoder's context for padded source ids, and its initial state."""
         encoded = self.encoder(src, training=training)
         batch = tf.shape(src)[0]
-        return self.decoder.context(encoded), self.decoder.initial_state(self.bridge(encoded.final_state,
-                                                                                     batch), batch)
+        cell_state = self.bridge(encoded.final_state, batch)
+        return self.decoder.context(encoded), self.decoder.initial_state(cell_state, batch)
 
     def step(self, ids: tf.Tensor, state: State, context: Context) -> tuple[tf.Tensor, State, Extras]:
         """Next-word logits after `ids` (one per sentence), the new state and the attention weights."""

@@ -52,7 +52,7 @@ class CharLMTask:
         return self.stream
 
     def initial_carry(self) -> tuple[np.ndarray, ...]:
-        return tuple(np.asarray(s) for s in self.model.initial_state(self.cfg.batch_size))
+        return tuple(np.asarray(s) for s in self.model.fresh_state(self.cfg.batch_size))
 
     def loss(self, batch, carry, training: bool):
         x, y, keep = batch
@@ -62,7 +62,11 @@ class CharLMTask:
         return tf.reduce_sum(ce), tf.size(y), state
 
     def evaluate(self) -> dict[str, float]:
-        m = lm_nats(self.model, self.valid_ids, self.cfg.eval_batch_size, 256, self._forward)
+        """Stateful over windows of 256 for recurrent models; a Transformer reads windows of its context
+        (seq_len) on their own, as it trains."""
+        window = 256 if self.model.carries_state else self.cfg.seq_len
+        m = lm_nats(self.model, self.valid_ids, self.cfg.eval_batch_size, window, self._forward,
+                    reset=not self.model.carries_state)
         return {"loss": m["loss"], "bpc": m["bpc"]}
 
     def data_position(self) -> dict[str, np.ndarray]:

@@ -73,18 +73,39 @@ def set_seed(seed: int) -> None:
     keras.utils.set_random_seed(seed)
 
 
+class InverseSqrt(keras.optimizers.schedules.LearningRateSchedule):
+    """Linear warm-up to `peak` at `warmup` steps, then peak * sqrt(warmup / step): the Transformer's
+    ("Noam") schedule with the peak given directly. Keras has no such schedule."""
+
+    def __init__(self, peak: float, warmup: int) -> None:
+        self.peak, self.warmup = peak, warmup
+
+    def __call__(self, step):
+        step = tf.cast(step, tf.float32) + 1.0
+        return self.peak * tf.minimum(step / self.warmup, tf.sqrt(self.warmup / step))
+
+    def get_config(self) -> dict:
+        return {"peak": self.peak, "warmup": self.warmup}
+
+
 def make_optimizer(cfg: TrainConfig, run_steps: float = math.inf) -> keras.optimizers.Optimizer:
     """Adam or SGD with the configured schedule and global-norm clipping; decay_steps 0 means the
     whole run (`run_steps`)."""
     lr: float | keras.optimizers.schedules.LearningRateSchedule = cfg.learning_rate
     decay_steps = cfg.decay_steps or run_steps
-    if cfg.schedule != "constant" and not math.isfinite(decay_steps):
+    if cfg.schedule in ("exponential", "cosine") and not math.isfinite(decay_steps):
         raise ConfigError("decay_steps 0 decays over the whole run, which needs max_steps or epochs")
     if cfg.schedule == "exponential":
         lr = keras.optimizers.schedules.ExponentialDecay(cfg.learning_rate, decay_steps, cfg.decay_rate,
                                                          staircase=cfg.staircase)
+    elif cfg.schedule == "cosine" and cfg.warmup_steps:  # warm-up from 0, then the cosine over the rest
+        lr = keras.optimizers.schedules.CosineDecay(0.0, max(1, decay_steps - cfg.warmup_steps),
+                                                    alpha=cfg.decay_rate, warmup_target=cfg.learning_rate,
+                                                    warmup_steps=cfg.warmup_steps)
     elif cfg.schedule == "cosine":
         lr = keras.optimizers.schedules.CosineDecay(cfg.learning_rate, decay_steps, alpha=cfg.decay_rate)
+    elif cfg.schedule == "inverse-sqrt":
+        lr = InverseSqrt(cfg.learning_rate, cfg.warmup_steps)
     clip = cfg.clip_norm or None
     if cfg.optimizer == "sgd":
         return keras.optimizers.SGD(lr, global_clipnorm=clip)

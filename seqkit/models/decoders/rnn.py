@@ -25,12 +25,13 @@ class RNNDecoder(keras.layers.Layer):
 
     def __init__(self, vocab_size: int, cell: str = "lstm", units: int = 256, layers: int = 1,
                  embedding_dim: int = 256, dropout: float = 0.0, residual: bool = False,
-                 attention: keras.layers.Layer | None = None, input_feeding: bool = True, **kwargs) -> None:
+                 attention: keras.layers.Layer | None = None, input_feeding: bool = True,
+                 embedding: keras.layers.Embedding | None = None, **kwargs) -> None:
         super().__init__(**kwargs)
         self.units, self.residual = units, residual
         self.per_layer = 2 if cell == "lstm" else 1
         self.input_feeding = input_feeding and attention is not None
-        self.embedding = keras.layers.Embedding(vocab_size, embedding_dim, name="embedding")
+        self.embedding = embedding or keras.layers.Embedding(vocab_size, embedding_dim, name="embedding")
         self.cells = [CELLS[cell](units, name=f"{cell}_{i}") for i in range(layers)]
         self.attention = attention
         self.combine = (keras.layers.Dense(units, activation="tanh", use_bias=False, name="combine")
@@ -39,11 +40,13 @@ class RNNDecoder(keras.layers.Layer):
         self.output_layer = keras.layers.Dense(vocab_size, name="logits")
 
     @classmethod
-    def from_config_of(cls, cfg, vocab_size: int) -> RNNDecoder:
-        """The decoder an NMTConfig describes."""
+    def from_config_of(cls, cfg, vocab_size: int,
+                       embedding: keras.layers.Embedding | None = None) -> RNNDecoder:
+        """The decoder an NMTConfig describes (with a shared embedding when given)."""
         return cls(vocab_size, cell=cfg.cell, units=cfg.units, layers=cfg.layers,
                    embedding_dim=cfg.embedding_dim, dropout=cfg.dropout, residual=cfg.residual,
-                   attention=build_attention(cfg), input_feeding=cfg.input_feeding, name="decoder")
+                   attention=build_attention(cfg), input_feeding=cfg.input_feeding, embedding=embedding,
+                   name="decoder")
 
     def build(self, input_shape=None) -> None:
         """Nothing to build ahead: the sublayers build on their first call."""

@@ -7,12 +7,14 @@ import keras
 
 from seqkit.models.encoders.base import Encoded
 from seqkit.models.encoders.rnn import RNNEncoder
+from seqkit.models.encoders.transformer import TransformerEncoder
 
-ENCODERS: dict[str, type] = {"rnn": RNNEncoder}
+ENCODERS: dict[str, type] = {"rnn": RNNEncoder, "transformer": TransformerEncoder}
 
-__all__ = ["ENCODERS", "Encoded", "RNNEncoder", "build_encoder"]
+__all__ = ["ENCODERS", "Encoded", "RNNEncoder", "TransformerEncoder", "build_encoder"]
 
 
-def build_encoder(cfg, vocab_size: int) -> keras.layers.Layer:
-    """The encoder an NMTConfig names."""
-    return ENCODERS[cfg.encoder].from_config_of(cfg, vocab_size)
+def build_encoder(cfg, vocab_size: int,
+                  embedding: keras.layers.Embedding | None = None) -> keras.layers.Layer:
+    """The encoder an NMTConfig names (with `embedding` shared when given)."""
+    return ENCODERS[cfg.encoder].from_config_of(cfg, vocab_size, embedding)

@@ -17,19 +17,20 @@ class RNNEncoder(keras.layers.Layer):
 
     def __init__(self, vocab_size: int, cell: str = "lstm", units: int = 512, layers: int = 1,
                  embedding_dim: int = 256, bidirectional: bool = True, dropout: float = 0.0,
-                 residual: bool = False, **kwargs) -> None:
+                 residual: bool = False, embedding: keras.layers.Embedding | None = None, **kwargs) -> None:
         super().__init__(**kwargs)
         self.residual, self.bidirectional = residual, bidirectional
-        self.embedding = keras.layers.Embedding(vocab_size, embedding_dim, name="embedding")
+        self.embedding = embedding or keras.layers.Embedding(vocab_size, embedding_dim, name="embedding")
         self.layers = [self._layer(cell, units, bidirectional, i) for i in range(layers)]
         self.dropout = keras.layers.Dropout(dropout)
 
     @classmethod
-    def from_config_of(cls, cfg, vocab_size: int) -> RNNEncoder:
-        """The encoder an NMTConfig describes."""
+    def from_config_of(cls, cfg, vocab_size: int,
+                       embedding: keras.layers.Embedding | None = None) -> RNNEncoder:
+        """The encoder an NMTConfig describes (with a shared embedding when given)."""
         return cls(vocab_size, cell=cfg.cell, units=cfg.encoder_size, layers=cfg.layers,
                    embedding_dim=cfg.embedding_dim, bidirectional=cfg.bidirectional, dropout=cfg.dropout,
-                   residual=cfg.residual, name="encoder")
+                   residual=cfg.residual, embedding=embedding, name="encoder")
 
     @staticmethod
     def _layer(cell: str, units: int, bidirectional: bool, i: int) -> keras.layers.Layer:
