@@ -192,4 +192,4 @@ def test_char_lm_verb_trains_samples_and_evaluates_a_transformer(tmp_path, text_
     assert main(["sample", run, "--length", "40", "--prime", "KING", "--seed", "3"]) == 0
     assert capsys.readouterr().out == first and first.startswith("KING") and len(first.rstrip("\n")) == 44
     assert main(["evaluate", run, "--data", str(text_file)]) == 0
-    assert "bpc" in capsys.readouterr().out
+    assert "bits/char" in capsys.readouterr().out

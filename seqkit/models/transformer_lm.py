@@ -52,7 +52,7 @@ class TransformerLM(RecurrentLM):
             x, _, _ = self.stack.run(inputs, causal_mask(tf.shape(inputs)[1]), training=training)
             return self.head(x), ()
 
-        inputs = tf.convert_to_tensor(inputs, tf.int32)
+        inputs = tf.cast(inputs, tf.int32)
 
         def one(t, state, logits):
             out, state, _ = self.step(inputs[:, t], state)
