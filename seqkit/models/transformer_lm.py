@@ -19,7 +19,7 @@ from seqkit.models.transformer import TransformerStack, causal_mask
 
 class TransformerLM(RecurrentLM):
     """ids -> TransformerStack (causal self-attention) -> logits. The decoding state is (length [B],
-    ids [B, context], then keys and values [B, context, dim] per block)."""
+    ids [B, context], (keys, values) [B, context, dim] per block)."""
 
     carries_state = False
 
@@ -40,7 +40,7 @@ class TransformerLM(RecurrentLM):
         """An empty cache for `batch_size` streams."""
         zeros = tf.zeros([batch_size, self.context, self.dim])
         return (tf.zeros([batch_size], tf.int32), tf.zeros([batch_size, self.context], tf.int32),
-                *(zeros,) * (2 * self.depth))
+                ((zeros, zeros),) * self.depth)
 
     def fresh_state(self, batch_size: int) -> State:
         """No state: each window is read on its own."""
@@ -68,15 +68,13 @@ class TransformerLM(RecurrentLM):
         keep = state[1][:, self.context - self.context // 2:]
         _, caches, _ = self.stack.run(keep, causal_mask(tf.shape(keep)[1]))
         pad = [[0, 0], [0, self.context - self.context // 2], [0, 0]]
-        flat = [tf.pad(t, pad) for kv in caches for t in kv]
-        return (tf.fill(tf.shape(state[0]), self.context // 2), tf.pad(keep, pad[:2]), *flat)
+        caches = tuple((tf.pad(k, pad), tf.pad(v, pad)) for k, v in caches)
+        return tf.fill(tf.shape(state[0]), self.context // 2), tf.pad(keep, pad[:2]), caches
 
     def step(self, ids, state: State, context=()):
-        length, tokens, *flat = state
-        length, tokens, *flat = tf.cond(tf.reduce_any(length >= self.context), lambda: self._shift(state),
-                                        lambda: tuple(state))
-        caches = [tuple(flat[i:i + 2]) for i in range(0, len(flat), 2)]
+        length, tokens, caches = tf.cond(tf.reduce_any(state[0] >= self.context), lambda: self._shift(state),
+                                         lambda: tuple(state))
         x, caches, _ = self.stack.run_step(ids, length, caches)
         here = tf.range(self.context)[None, :] == length[:, None]
         tokens = tf.where(here, tf.cast(ids, tf.int32)[:, None], tokens)
-        return self.head(x), (length + 1, tokens, *(t for kv in caches for t in kv)), {}
+        return self.head(x), (length + 1, tokens, caches), {}

@@ -41,8 +41,8 @@ class TiedOutput(keras.layers.Layer):
 
 class TransformerDecoder(TransformerStack):
     """(ids, state, CrossContext) -> next-word logits, with the last block's cross-attention (mean over
-    heads) as extras. The state is (position [batch], then keys and values [batch, capacity, model_dim]
-    per block)."""
+    heads) as extras. The state is (position [batch], (keys, values) [batch, t, model_dim] per block),
+    the cache growing by one position a step."""
 
     def __init__(self, vocab_size: int, *args, tie_output: bool = False, **kwargs) -> None:
         super().__init__(vocab_size, *args, **kwargs)
@@ -70,17 +70,15 @@ class TransformerDecoder(TransformerStack):
     def initial_state(self, cell_state: tuple, batch: tf.Tensor) -> State:
         """Position 0 and an empty cache, which grows by one position a step."""
         empty = tf.zeros([batch, 0, self.dim])
-        return (tf.zeros([batch], tf.int32), *(empty,) * (2 * len(self.blocks)))
+        return tf.zeros([batch], tf.int32), ((empty, empty),) * len(self.blocks)
 
     def _cross(self, context: CrossContext):
         return lambda i: (context.keys_values[i], context.mask)
 
     def step(self, ids: tf.Tensor, state: State, context: CrossContext) -> tuple[tf.Tensor, State, Extras]:
-        position, *flat = state
-        caches = [tuple(flat[i:i + 2]) for i in range(0, len(flat), 2)]
+        position, caches = state
         x, caches, weights = self.run_step(ids, position, caches, self._cross(context), grow=True)
-        state = (position + 1, *(t for kv in caches for t in kv))
-        return self.output_layer(x), state, {"attention": tf.reduce_mean(weights, 1)[:, 0]}
+        return self.output_layer(x), (position + 1, caches), {"attention": tf.reduce_mean(weights, 1)[:, 0]}
 
     def call(self, tgt_in: tf.Tensor, state: State, context: CrossContext,
              training: bool = False) -> tuple[tf.Tensor, tf.Tensor]:

@@ -143,9 +143,9 @@ class TransformerStack(keras.layers.Layer):
             caches.append(kv)
         return self.finish(x), caches, weights
 
-    def run_step(self, ids: tf.Tensor, position: tf.Tensor, caches: list[tuple],
+    def run_step(self, ids: tf.Tensor, position: tf.Tensor, caches: tuple,
                  cross: Callable[[int], tuple] | None = None, grow: bool = False
-                 ) -> tuple[tf.Tensor, list[tuple], tf.Tensor | None]:
+                 ) -> tuple[tf.Tensor, tuple, tf.Tensor | None]:
         """(output [batch, dim], updated caches, the last block's cross-attention weights) for one id per
         row at `position` [batch]; `grow`: the caches hold exactly the positions before and grow by one."""
         x = self.embed(ids[:, None], position[:, None])
@@ -153,4 +153,4 @@ class TransformerStack(keras.layers.Layer):
         for i, (block, cache) in enumerate(zip(self.blocks, caches)):
             x, cache, weights = block.step(x, cache, None if grow else position, cross(i) if cross else None)
             new.append(cache)
-        return self.finish(x)[:, 0], new, weights
+        return self.finish(x)[:, 0], tuple(new), weights
