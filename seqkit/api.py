@@ -5,26 +5,31 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from seqkit.config import CharRNNConfig, CNNSentimentConfig, NMTConfig
+from seqkit.config import CharRNNConfig, CNNSentimentConfig, NMTConfig, check_count
 from seqkit.data.text import read_text
 from seqkit.decoding import defaults
 from seqkit.decoding.options import DecodeOptions
 from seqkit.errors import DataError
+from seqkit.export.saved_model import export_saved_model
 from seqkit.inference.averaging import average_checkpoints
 from seqkit.inference.classifier import classify, evaluate_classifier
 from seqkit.inference.export import export_h5, import_h5
+from seqkit.inference.nmt_eval import evaluate_translator, read_eval_set
 from seqkit.inference.sampler import encode_for_run, load_generator, load_language_model, sampling_options
+from seqkit.inference.scorer import Scores, score_lines
 from seqkit.inference.translator import load_translator
 from seqkit.metrics.bleu import corpus_scores as bleu
+from seqkit.metrics.curves import Series, plot_curves
 from seqkit.metrics.perplexity import lm_nats
 from seqkit.training.char_lm_task import train_char_rnn
 from seqkit.training.classifier_task import train_cnn_sentiment
 from seqkit.training.nmt_task import train_nmt
 
 __all__ = ["CharRNNConfig", "train_char_rnn", "sample", "evaluate", "export_h5", "import_h5",
+           "export_saved_model",
            "CNNSentimentConfig", "train_cnn_sentiment", "classify", "evaluate_classifier",
            "NMTConfig", "train_nmt", "translate", "load_translator", "average_checkpoints", "bleu",
-           "DecodeOptions"]
+           "DecodeOptions", "score", "Scores", "evaluate_nmt", "plot"]
 
 
 def sample(run: str | Path, length: int = 500, temperature: float = defaults.TEMPERATURE,
@@ -39,11 +44,22 @@ def sample(run: str | Path, length: int = 500, temperature: float = defaults.TEM
 def evaluate(run: str | Path, data: str | Path, batch_size: int = 64, seq_len: int = 256,
              checkpoint: str = "best") -> dict:
     """{'loss': nats/char, 'bpc': bits/char, 'chars': scored characters} of a text file."""
+    check_count("--batch-size", batch_size)
+    check_count("--seq-len", seq_len)
+    text = read_text(data)  # a bad file fails before the model loads
     _, alphabet, model = load_language_model(run, checkpoint)
-    ids = encode_for_run(alphabet, read_text(data), str(data))
+    ids = encode_for_run(alphabet, text, str(data))
     if len(ids) < 2:
         raise DataError(f"{data}: needs at least two characters to score")
     return lm_nats(model, ids, batch_size, seq_len)
+
+
+def _decoding(beam: int, alpha: float, nbest: int, options: dict) -> tuple[DecodeOptions, dict]:
+    """(DecodeOptions, search limits) from translate's keywords."""
+    fields = set(DecodeOptions.__dataclass_fields__)
+    decode_options = DecodeOptions(beam=beam, alpha=alpha, nbest=nbest,
+                                   **{k: v for k, v in options.items() if k in fields})
+    return decode_options, {k: v for k, v in options.items() if k not in fields}
 
 
 def translate(runs: str | Path | Sequence[str | Path], lines: Sequence[str], beam: int = defaults.BEAM,
@@ -53,8 +69,30 @@ def translate(runs: str | Path | Sequence[str | Path], lines: Sequence[str], bea
     (coverage, stop, sample, temperature, top_k, top_p, seed, min_len, no_repeat_ngram) and the search
     limits (max_source, max_ratio, max_extra, max_output, batch_size). Load once with `load_translator`
     to translate many batches."""
-    fields = set(DecodeOptions.__dataclass_fields__)
-    decode_options = DecodeOptions(beam=beam, alpha=alpha, nbest=nbest,
-                                   **{k: v for k, v in options.items() if k in fields})
-    limits = {k: v for k, v in options.items() if k not in fields}
+    decode_options, limits = _decoding(beam, alpha, nbest, options)
     return load_translator(runs, checkpoint).translate(lines, decode_options, **limits)
+
+
+def score(runs: str | Path | Sequence[str | Path], src: Sequence[str], tgt: Sequence[str],
+          checkpoint: str = "best", batch_size: int | None = None) -> Scores:
+    """The log-probability a run (or an ensemble) gives each target line as the translation of its source
+    line, </s> included: Scores.logp and .tokens per pair, .ppl of the corpus. No line may be blank."""
+    return score_lines(load_translator(runs, checkpoint), src, tgt, batch_size)
+
+
+def evaluate_nmt(runs: str | Path | Sequence[str | Path], src: str | Path, ref: str | Path,
+                 beam: int = defaults.BEAM, alpha: float = defaults.ALPHA, checkpoint: str = "best",
+                 **options) -> dict:
+    """Test-set numbers of line-aligned source and reference files: the references' 'ppl' (with
+    'sentences', 'tokens', 'logp'), the 'bleu' and 'chrf' of the run's translations (with sacrebleu's
+    signatures) and the 'translations'; `options` as translate's."""
+    decode_options, limits = _decoding(beam, alpha, 1, options)
+    test = read_eval_set(src, ref)
+    return evaluate_translator(load_translator(runs, checkpoint), test, decode_options, **limits)
+
+
+def plot(runs: str | Path | Sequence[str | Path], out: str | Path, x: str = "step",
+         metrics: Sequence[str] | None = None) -> list[Series]:
+    """Draw the training and validation curves of runs into the PNG `out` (a panel per metric; x 'step'
+    or 'time'); returns the series drawn."""
+    return plot_curves([runs] if isinstance(runs, (str, Path)) else runs, out, x, metrics)

@@ -116,34 +116,39 @@ def load_variables(path: str | Path, groups: dict,
     return the file's arrays and attributes. `rename` maps the names of a file written before stable
     names (seqkit.models.legacy_names); dropout RNG states it cannot name keep their values."""
     try:
-        f = h5py.File(path, "r")
-    except OSError as e:
-        raise CheckpointError(f"{path}: not a readable checkpoint ({e}); delete it to fall back "
-                              "to an earlier one") from None
-    with f:
-        legacy = int(f.attrs.get("format", 1)) < FORMAT
-        for group, variables in groups.items():
-            variables = named(variables)
-            saved = _saved(Path(path), f, group, legacy, rename)
-            missing = [n for n in variables
-                       if n not in saved and not (legacy and n.endswith("seed_generator/state"))]
-            unexpected = [n for n in saved if n not in variables]
-            if missing or unexpected:
+        with h5py.File(path, "r") as f:
+            return _load_open(Path(path), f, groups, rename)
+    except (OSError, RuntimeError, KeyError, ValueError) as e:  # HDF5's errors for truncated or garbled files
+        raise CheckpointError(f"{path}: not a readable checkpoint ({' '.join(str(e).split())}); delete it "
+                              "to fall back to an earlier one") from None
+
+
+def _load_open(path: Path, f: h5py.File, groups: dict,
+               rename: Callable[[str], str | None] | None) -> tuple[dict[str, np.ndarray], dict]:
+    """load_variables on the open file `f` (whose damage shows as h5py errors anywhere in here)."""
+    legacy = int(f.attrs.get("format", 1)) < FORMAT
+    for group, variables in groups.items():
+        variables = named(variables)
+        saved = _saved(path, f, group, legacy, rename)
+        missing = [n for n in variables
+                   if n not in saved and not (legacy and n.endswith("seed_generator/state"))]
+        unexpected = [n for n in saved if n not in variables]
+        if missing or unexpected:
+            raise CheckpointError(
+                f"{path}: its {group} variables do not match the model (was it written by another "
+                f"configuration?); missing: {_listing(missing) or 'none'}; unexpected: "
+                f"{_listing(unexpected) or 'none'}")
+        for name, ds in saved.items():
+            v = variables[name]
+            if tuple(ds.shape) != tuple(v.shape):
                 raise CheckpointError(
-                    f"{path}: its {group} variables do not match the model (was it written by another "
-                    f"configuration?); missing: {_listing(missing) or 'none'}; unexpected: "
-                    f"{_listing(unexpected) or 'none'}")
-            for name, ds in saved.items():
-                v = variables[name]
-                if tuple(ds.shape) != tuple(v.shape):
-                    raise CheckpointError(
-                        f"{path}: {group}/{name} has shape {tuple(ds.shape)} but the model's has "
-                        f"{tuple(v.shape)}; the checkpoint belongs to a different model, alphabet or "
-                        "vocabulary")
-            for name, ds in saved.items():
-                variables[name].assign(ds[()])
-        arrays = {k: f["arrays"][k][()] for k in f.get("arrays", {})}
-        attrs = {k: json.loads(v) for k, v in f.attrs.items() if k != "format"}
+                    f"{path}: {group}/{name} has shape {tuple(ds.shape)} but the model's has "
+                    f"{tuple(v.shape)}; the checkpoint belongs to a different model, alphabet or "
+                    "vocabulary")
+        for name, ds in saved.items():
+            variables[name].assign(ds[()])
+    arrays = {k: f["arrays"][k][()] for k in f.get("arrays", {})}
+    attrs = {k: json.loads(v) for k, v in f.attrs.items() if k != "format"}
     return arrays, attrs
 
 
@@ -173,8 +178,16 @@ class CheckpointDir:
         return self.dir / "best.json"
 
     def best(self) -> dict | None:
-        """{'step': ..., 'metric': ..., 'value': ...} of the best checkpoint, or None."""
-        return json.loads(self.best_file.read_text()) if self.best_file.exists() else None
+        """{'step': ..., 'metric': ..., 'value': ...} of the best checkpoint, or None; a damaged best.json
+        is a CheckpointError naming it (not a JSON traceback, nor a silent fall-back to the latest)."""
+        if not self.best_file.exists():
+            return None
+        try:
+            best = json.loads(self.best_file.read_text("utf-8"))
+            return {"step": int(best["step"]), "metric": str(best["metric"]), "value": float(best["value"])}
+        except (ValueError, KeyError, TypeError):
+            raise CheckpointError(f"{self.best_file}: damaged (not the step, metric and value of the best "
+                                  "checkpoint); delete it to use the latest checkpoint") from None
 
     def mark_best(self, step: int, metric: str, value: float) -> None:
         atomic_write_text(self.best_file, json.dumps({"step": step, "metric": metric, "value": value}))
@@ -190,13 +203,21 @@ class CheckpointDir:
 def checkpoint_path(run_dir: str | Path, which: str = "best") -> Path:
     """The 'best', 'latest' or a numbered checkpoint of a run; CheckpointError if there is none."""
     ckpts = CheckpointDir(run_dir)
+    if which not in ("best", "latest") and not str(which).isdigit():
+        raise CheckpointError(f"--checkpoint takes best, latest or a step number (NMT runs: also average), "
+                              f"not {which!r}")
+    steps = ckpts.steps()
+    if not steps:
+        raise CheckpointError(f"{run_dir}: no checkpoint found; train first with `seqkit train MODEL --run "
+                              "DIR`")
     if which == "best" and (best := ckpts.best()) and ckpts.path(best["step"]).exists():
         return ckpts.path(best["step"])
-    path = ckpts.latest() if which in ("best", "latest") else ckpts.path(int(which))
-    if path is None or not path.exists():
-        raise CheckpointError(f"{run_dir}: no checkpoint {'' if which in ('best', 'latest') else which} "
-                              "found; train first with `seqkit train MODEL --run DIR`")
-    return path
+    if which in ("best", "latest"):
+        return ckpts.path(steps[-1])
+    if int(which) not in steps:
+        raise CheckpointError(f"{run_dir}: no checkpoint of step {which}; it has steps "
+                              f"{', '.join(map(str, steps))}")
+    return ckpts.path(int(which))
 
 
 def prepare_run_dir(cfg: TrainConfig, resume: bool, overwrite: bool) -> CheckpointDir:

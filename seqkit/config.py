@@ -28,6 +28,13 @@ def opt(default: Any, help: str, choices: tuple | None = None) -> Any:
     return field(default=default, metadata={"help": help, "choices": choices})
 
 
+def check_count(flag: str, value: int | None) -> None:
+    """ConfigError unless a verb's optional count (--batch-size, --seq-len) is None (the run's default) or
+    at least 1: 0 would silently mean the default, and a negative one process nothing or fail deep inside."""
+    if value is not None and value < 1:
+        raise ConfigError(f"{flag} must be at least 1, not {value}")
+
+
 @dataclass
 class TrainConfig:
     """What every trainer needs: optimisation, schedule, checkpoints, evaluation, reproducibility."""
@@ -148,20 +155,41 @@ def from_dict(data: dict[str, Any], cls: type | None = None) -> TrainConfig:
     return cfg
 
 
+def yaml_problem(e: yaml.YAMLError) -> str:
+    """A YAML error on one line, with its place (PyYAML's own message spans lines and quotes the text)."""
+    mark = getattr(e, "problem_mark", None)
+    if mark is None:
+        return " ".join(str(e).split())
+    return f"{getattr(e, 'problem', '')} at line {mark.line + 1}, column {mark.column + 1}"
+
+
 def read_yaml(path: str | Path) -> dict[str, Any]:
     """The mapping of a YAML config file, not yet validated (flags may still complete it)."""
     try:
         data = yaml.safe_load(Path(path).read_text("utf-8"))
-    except (OSError, yaml.YAMLError) as e:
-        raise ConfigError(f"{path}: cannot read the config ({e})") from None
+    except OSError as e:
+        raise ConfigError(f"{path}: cannot read the config ({e.strerror})") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: cannot read the config (not UTF-8 text)") from None
+    except yaml.YAMLError as e:
+        raise ConfigError(f"{path}: not valid YAML ({yaml_problem(e)})") from None
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: a config file must be a mapping of keys to values")
     return data
 
 
 def load(path: str | Path, cls: type | None = None) -> TrainConfig:
-    """Read and validate a config.yaml."""
-    return from_dict(read_yaml(path), cls)
+    """Read and validate a config.yaml (of kind `cls` if given); its errors name the file, and the config of
+    another kind of run says so, not which of its keys the wanted kind lacks."""
+    data = read_yaml(path)
+    kind = data.get("kind")
+    if cls is not None and kind in CONFIG_KINDS and CONFIG_KINDS[kind] is not cls:
+        raise ConfigError(f"{path}: this run was trained by `seqkit train {kind}`; give a run of `seqkit "
+                          f"train {KINDS_BY_CLASS[cls]}`")
+    try:
+        return from_dict(data, cls)
+    except ConfigError as e:
+        raise ConfigError(f"{path}: {e}") from None
 
 
 GIVEN = "given_fields"  # the argparse.Namespace attribute naming the config fields set on the command line
@@ -502,6 +530,9 @@ class NMTConfig(TrainConfig):
         if bool(self.valid_src) != bool(self.valid_tgt):
             raise ConfigError("give both --valid-src and --valid-tgt, or neither (then valid_size pairs are "
                               "held out)")
+        if not self.valid_src and self.valid_size < 1:  # else "too few pairs to hold out", however many
+            raise ConfigError(f"valid_size {self.valid_size} holds out no validation pairs: give a positive "
+                              "--valid-size, or --valid-src and --valid-tgt")
         if self.init_from and (self.src_vocab or self.tgt_vocab):
             raise ConfigError("--init-from reuses that run's vocabularies: drop --src-vocab and --tgt-vocab")
         self.at_least_one("units", "layers", "embedding_dim", "eval_beam", "eval_batch_size", "min_count")

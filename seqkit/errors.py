@@ -19,3 +19,7 @@ class CheckpointError(SeqkitError):
 
 class TrainingError(SeqkitError):
     """Training cannot go on (for example, the loss became NaN)."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C or SIGTERM stopped a verb; the message says what was kept (the CLI exits 130)."""

@@ -100,13 +100,13 @@ def test_download_network_error_says_to_use_from(tmp_path: Path) -> None:
 
 
 def test_shakespeare_prepare_from_text_splits_90_10(tmp_path: Path) -> None:
-    text = "".join(f"LINE {i}.\nWhat say'st thou?\n\n" for i in range(997))
+    text = embedded_text()  # the built shakespeare.txt: --from takes no other text
     src = tmp_path / "in.txt"
-    src.write_text(text)
+    src.write_bytes(text.encode("utf-8"))
     paths = shakespeare.prepare(tmp_path / "out", from_file=src)
     train, valid = paths["train"].read_text(), paths["valid"].read_text()
     assert len(train) == int(len(text) * 0.9) and train + valid == text
-    assert paths["text"].read_text() == text
+    assert paths["text"].read_bytes() == src.read_bytes()
 
 
 def _tar(path: Path, files: dict[str, str]) -> Path:
@@ -138,7 +138,7 @@ def test_embedded_corpus_loads_and_matches_its_digest() -> None:
 
 def test_cli_data_fetch_from_file(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     src = tmp_path / "works.txt"
-    src.write_text("To be, or not to be, that is the question.\n" * 40)
+    src.write_bytes(embedded_text().encode("utf-8"))
     out = tmp_path / "data"
     assert main(["data", "fetch", "shakespeare", "--from", str(src), "--out", str(out)]) == 0
     printed = capsys.readouterr().out.split()

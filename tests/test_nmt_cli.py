@@ -14,8 +14,6 @@ import pytest
 from seqkit import api
 from seqkit.cli.main import main
 
-WORDS = {"uno": "one", "dos": "two", "tres": "three", "gato": "cat", "perro": "dog", "casa": "house",
-         "rojo": "red", "verde": "green", "grande": "big", "come": "eats", "ve": "sees", "el": "the"}
 TINY = ["--units", "32", "--embedding-dim", "16", "--batch-tokens", "300", "--eval-every", "60",
         "--learning-rate", "0.01", "--dropout", "0", "--label-smoothing", "0", "--seed", "1",
         "--eval-beam", "3"]
@@ -38,27 +36,18 @@ def write(path: Path, lines: list[str]) -> str:
 
 
 @pytest.fixture(scope="module")
-def corpus(tmp_path_factory) -> dict[str, str]:
-    """A word-for-word 'translation' task a tiny model learns in a hundred steps."""
-    rng = np.random.default_rng(0)
-    es = list(WORDS)
-    pairs = [[es[i] for i in rng.integers(0, len(es), rng.integers(2, 6))] for _ in range(400)]
-    d = tmp_path_factory.mktemp("corpus")
-    src = [" ".join(p) for p in pairs]
-    tgt = [" ".join(WORDS[w] for w in p) for p in pairs]
-    return {"src": write(d / "train.es", src[:360]), "tgt": write(d / "train.en", tgt[:360]),
-            "valid_src": write(d / "valid.es", src[360:]), "valid_tgt": write(d / "valid.en", tgt[360:]),
-            "valid_lines": src[360:], "valid_refs": tgt[360:]}
+def corpus(toy_parallel) -> dict[str, str]:
+    """The session's word-for-word toy corpus (tests/conftest.py) as paths and validation lines."""
+    paths = {"src": "train.es", "tgt": "train.en", "valid_src": "valid.es", "valid_tgt": "valid.en"}
+    corpus = {key: str(toy_parallel[name]) for key, name in paths.items()}
+    return corpus | {"valid_lines": toy_parallel["valid.es"].read_text().splitlines(),
+                     "valid_refs": toy_parallel["valid.en"].read_text().splitlines()}
 
 
 @pytest.fixture(scope="module")
-def trained(corpus, tmp_path_factory) -> str:
-    run = str(tmp_path_factory.mktemp("runs") / "nmt")
-    code = main(["train", "nmt", "--src", corpus["src"], "--tgt", corpus["tgt"], "--valid-src",
-                 corpus["valid_src"], "--valid-tgt", corpus["valid_tgt"], "--run", run, "--vocab-type",
-                 "word", "--max-steps", "120", *TINY])
-    assert code == 0
-    return run
+def trained(nmt_run) -> str:
+    """The session's tiny NMT run (tests/conftest.py): TINY's settings, 120 steps on the same corpus."""
+    return str(nmt_run)
 
 
 def test_train_translate_score(trained, corpus, tmp_path, capsys) -> None:
@@ -132,7 +121,8 @@ def test_vocab_build(corpus, tmp_path, capsys) -> None:
 def test_train_with_sentencepiece_held_out_validation_and_resume(corpus, tmp_path, capsys) -> None:
     run = str(tmp_path / "run")
     args = ["train", "nmt", "--src", corpus["src"], "--tgt", corpus["tgt"], "--run", run, "--vocab-size",
-            "40", "--attention", "bahdanau", "--valid-size", "20", "--eval-every", "4", *TINY[:-4]]
+            "40", "--attention", "bahdanau", "--valid-size", "20", "--eval-every", "4", "--eval-beam", "1",
+            *TINY[:-4]]
     code, out, err = run_cli(capsys, *args, "--max-steps", "4")
     assert code == 0 and "bleu=" in out, err
     assert (Path(run) / "src.model").exists() and (Path(run) / "tgt.model").exists()

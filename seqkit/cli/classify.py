@@ -4,26 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 
-from seqkit.cli.common import read_input_text, verb_parser
+from seqkit.cli.common import MixedParser, read_input_text, verb_parser
+from seqkit.cli.streaming import STDIN, stream_lines
 from seqkit.data.text import split_lines
 from seqkit.errors import ConfigError, DataError
-
-
-class MixedParser(argparse.ArgumentParser):
-    """Texts may stand before, between or after the options (`DIR --json "text"`); plain argparse
-    fills the texts with nothing once an option follows DIR."""
-
-    _inner = False  # parse_known_intermixed_args calls parse_known_args itself
-
-    def parse_known_args(self, args=None, namespace=None):
-        if self._inner:
-            return super().parse_known_args(args, namespace)
-        self._inner = True
-        try:
-            return self.parse_known_intermixed_args(args, namespace)
-        finally:
-            self._inner = False
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -31,9 +17,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = verb_parser(sub, "classify", "label texts with a trained classifier",
                     "Print one label per text, in input order, with a classifier rebuilt from its run "
                     "directory. Texts come as arguments or from --input (one text a line). An empty "
-                    "text is an error naming it, so that output lines always match input lines.")
+                    "text is an error naming it, so that output lines always match input lines. `DIR -` "
+                    "(or --input -) labels each line of standard input as soon as it arrives and flushes "
+                    "its output: for pipes and shell sessions.")
     p.add_argument("texts", nargs="*", metavar="TEXT", help="texts to classify")
-    p.add_argument("--input", metavar="FILE", help="UTF-8 file, one text a line ('-': standard input)")
+    p.add_argument("--input", metavar="FILE",
+                   help="UTF-8 file, one text a line ('-': standard input, a line at a time)")
     p.add_argument("--json", action="store_true",
                    help="print JSON lines: {text, label, probs: {class: probability}}")
     p.add_argument("--batch-size", type=int, default=None, help="texts per model call (default: the run's "
@@ -55,14 +44,27 @@ def read_inputs(args: argparse.Namespace) -> tuple[list[str], list[str]]:
     return lines, [f"{name} line {i}" for i in range(1, len(lines) + 1)]
 
 
-def run(args: argparse.Namespace) -> int:
-    from seqkit.inference.classifier import classify
+def format_result(text: str, result: dict, as_json: bool) -> str:
+    """One output line: the label, or with --json the text, label and rounded probabilities."""
+    if not as_json:
+        return result["label"] + "\n"
+    probs = {c: round(p, 6) for c, p in result["probs"].items()}
+    return json.dumps({"text": text, "label": result["label"], "probs": probs}, ensure_ascii=False) + "\n"
 
+
+def streamed(args: argparse.Namespace) -> bool:
+    """Whether standard input is answered a line at a time: `DIR -` or `--input -` (not both)."""
+    return (args.texts == [STDIN] and not args.input) or (args.input == STDIN and not args.texts)
+
+
+def run(args: argparse.Namespace) -> int:
+    from seqkit.inference.classifier import classify, load_classifier
+
+    if streamed(args):
+        clf = load_classifier(args.run, args.checkpoint)
+        return stream_lines(lambda line, n: format_result(
+            line, classify(clf, [line], [f"standard input line {n}"])[0], args.json))
     texts, where = read_inputs(args)
     for text, result in zip(texts, classify(args.run, texts, where, args.checkpoint, args.batch_size)):
-        if args.json:
-            probs = {c: round(p, 6) for c, p in result["probs"].items()}
-            print(json.dumps({"text": text, "label": result["label"], "probs": probs}, ensure_ascii=False))
-        else:
-            print(result["label"])
+        sys.stdout.write(format_result(text, result, args.json))
     return 0

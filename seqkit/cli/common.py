@@ -6,10 +6,28 @@ import argparse
 import dataclasses
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 from seqkit.data.text import decode_utf8
 from seqkit.errors import DataError
+
+
+class MixedParser(argparse.ArgumentParser):
+    """Positionals may stand before, between or after the options (`DIR --json "text"`, `DIR --beam 3 -`);
+    plain argparse fills them with nothing once an option follows the first. Set a sub-parser's
+    __class__ to it (the sub-parsers action builds plain parsers)."""
+
+    _inner = False  # parse_known_intermixed_args calls parse_known_args itself
+
+    def parse_known_args(self, args=None, namespace=None):
+        if self._inner:
+            return super().parse_known_args(args, namespace)
+        self._inner = True
+        try:
+            return self.parse_known_intermixed_args(args, namespace)
+        finally:
+            self._inner = False
 
 
 def verb_parser(sub: argparse._SubParsersAction, name: str, help: str, description: str,
@@ -41,6 +59,8 @@ def read_input_text(path: str | None) -> tuple[str, str]:
     """(text, its name for messages) of a UTF-8 file, or of standard input when path is None or '-'."""
     if path in (None, "-"):
         return decode_utf8(sys.stdin.buffer.read(), "standard input"), "standard input"
+    if Path(path).is_dir():
+        raise DataError(f"{path}: is a directory; give a text file")
     if not Path(path).is_file():
         raise DataError(f"{path}: no such file")
     return decode_utf8(Path(path).read_bytes(), path), path
@@ -73,4 +93,23 @@ def writable_output(path: str | None) -> Path | None:
         raise DataError(f"{path}: the folder {out.parent} does not exist")
     if not os.access(out.parent, os.W_OK) or (out.exists() and not os.access(out, os.W_OK)):
         raise DataError(f"{path}: cannot write there (permission denied)")
+    return out
+
+
+def creatable_output(path: str | Path) -> Path:
+    """Check before any work that a file can be made at `path`, missing folders included (fileio.atomic_write
+    makes them): a file on the way, or a folder that takes no files (/proc, a read-only one even for root,
+    whom os.access lets through), fails here, not after the work and under a temporary file's name."""
+    out = Path(path)
+    if out.is_dir():
+        raise DataError(f"{out}: is a directory; give a file name")
+    folder = out.parent
+    while not folder.exists():
+        folder = folder.parent
+    if not folder.is_dir():
+        raise DataError(f"{out}: {folder} is a file, not a folder")
+    try:
+        tempfile.TemporaryFile(dir=folder).close()
+    except OSError as e:
+        raise DataError(f"{out}: cannot write in {folder} ({e.strerror}); give another path") from None
     return out

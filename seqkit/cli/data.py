@@ -30,7 +30,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="parallel: the target-language file, line-aligned with --src")
     f.add_argument("--out", metavar="DIR", default="data/{corpus}",
                    help="output directory; {corpus} stands for the corpus name")
-    f.set_defaults(func=run)
+    f.set_defaults(func=run, tensorflow=False)
 
 
 def run(args: argparse.Namespace) -> int:

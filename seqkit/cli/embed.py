@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from seqkit.cli.common import verb_parser
+from seqkit.cli.common import creatable_output, verb_parser
 from seqkit.data.tokenize import SCHEMES
 from seqkit.embeddings.vectors import FORMATS
 from seqkit.embeddings.word2vec import Word2VecOptions
@@ -35,7 +35,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     t.add_argument("--skipgram", action="store_true", help="skip-gram instead of CBOW")
     t.add_argument("--tokenizer", choices=SCHEMES, default=DEFAULTS.tokenizer, help="how lines become words")
     t.add_argument("--keep-case", action="store_true", help="do not lowercase the text")
-    t.set_defaults(func=run_train)
+    t.set_defaults(func=run_train, tensorflow=False)
 
 
 def run_train(args: argparse.Namespace) -> int:
@@ -45,6 +45,7 @@ def run_train(args: argparse.Namespace) -> int:
     options = Word2VecOptions(dim=args.dim, window=args.window, min_count=args.min_count, epochs=args.epochs,
                               workers=args.workers, seed=args.seed, skipgram=args.skipgram,
                               tokenizer=args.tokenizer, lowercase=not args.keep_case)
+    creatable_output(args.out)  # before the training, whose vectors would be lost
     kv = train_word2vec(args.corpus, options)
     path = save_vectors(kv, args.out, args.format)
     print(f"{path}: {len(kv)} words x {kv.vector_size} dims ({args.format})")

@@ -9,7 +9,9 @@ from __future__ import annotations
 import argparse
 import json
 
-from seqkit.cli.common import kinds_parser, verb_parser
+from seqkit.cli.common import creatable_output, decode_options, kinds_parser, verb_parser, writable_output
+from seqkit.cli.translate import add_run_flags, add_search_flags, search_limits
+from seqkit.fileio import atomic_write_text
 
 DEFAULT_KIND = "lm"
 
@@ -46,13 +48,26 @@ def register(sub: argparse._SubParsersAction) -> None:
     b.add_argument("--ref", action="append", required=True, metavar="REF",
                    help="reference translations; repeat for several references")
     b.add_argument("--json", action="store_true", help="print the scores as one JSON object")
-    b.set_defaults(func=run_bleu)
+    b.set_defaults(func=run_bleu, tensorflow=False)
+    n = verb_parser(kinds, "nmt", "test-set perplexity, BLEU and chrF of an NMT run",
+                    "Print the perplexity of the references under the model (teacher forcing, as `seqkit "
+                    "score`) and sacrebleu's corpus BLEU and chrF of the model's translations of the source "
+                    "(decoded as `seqkit translate` does, same flags), with the signatures.", run_dir=False)
+    add_run_flags(n)
+    n.add_argument("--src", required=True, metavar="FILE", help="source sentences, one a line")
+    n.add_argument("--ref", required=True, metavar="FILE", help="reference translations, line-aligned")
+    n.add_argument("--output", metavar="FILE", help="also write the translations here")
+    n.add_argument("--json", action="store_true", help="print the scores as one JSON object")
+    add_search_flags(n)
+    n.set_defaults(func=run_nmt)
 
 
 def run_classify(args: argparse.Namespace) -> int:
     from seqkit.inference.classifier import evaluate_classifier
     from seqkit.metrics.classification import format_scores
 
+    if args.plot:
+        creatable_output(args.plot)  # before the scoring, whose figures a failed plot would lose
     s = evaluate_classifier(args.run, args.data, args.checkpoint, args.label_column, args.text_column,
                             args.plot, args.batch_size)
     print(json.dumps(s) if args.json else format_scores(s))
@@ -68,13 +83,32 @@ def run_lm(args: argparse.Namespace) -> int:
     return 0
 
 
+def print_bleu(s: dict, as_json: bool, head: str = "") -> None:
+    """BLEU and chrF with their signatures, after `head`; or all of `s` as one JSON object."""
+    if as_json:
+        print(json.dumps(s))
+    else:
+        print(f"{head}BLEU = {s['bleu']:.2f}  chrF = {s['chrf']:.2f}\n"
+              f"BLEU signature: {s['bleu_signature']}\nchrF signature: {s['chrf_signature']}")
+
+
 def run_bleu(args: argparse.Namespace) -> int:
     from seqkit.metrics.bleu import score_files
 
-    s = score_files(args.hyp, args.ref)
-    if args.json:
-        print(json.dumps(s))
-    else:
-        print(f"BLEU = {s['bleu']:.2f}  chrF = {s['chrf']:.2f}\n"
-              f"BLEU signature: {s['bleu_signature']}\nchrF signature: {s['chrf_signature']}")
+    print_bleu(score_files(args.hyp, args.ref), args.json)
+    return 0
+
+
+def run_nmt(args: argparse.Namespace) -> int:
+    from seqkit.inference.nmt_eval import evaluate_translator, read_eval_set
+    from seqkit.inference.translator import load_translator
+
+    output, options, limits = writable_output(args.output), decode_options(args), search_limits(args)
+    options.strategy()  # bad options, and a bad test set, fail before the model loads
+    test = read_eval_set(args.src, args.ref)
+    s = evaluate_translator(load_translator(args.runs, args.checkpoint), test, options, **limits)
+    translations = s.pop("translations")
+    if output:
+        atomic_write_text(output, "".join(line + "\n" for line in translations))
+    print_bleu(s, args.json, f"ppl {s['ppl']:.4f} ({s['sentences']} sentences, {s['tokens']} tokens)  ")
     return 0

@@ -16,10 +16,11 @@ from contextlib import contextmanager
 from seqkit.cli.common import kinds_parser, verb_parser
 from seqkit.data.tokenize import SCHEMES
 from seqkit.embeddings.vectors import FORMATS
-from seqkit.errors import ConfigError, DataError
+from seqkit.errors import ConfigError, DataError, Interrupted
 from seqkit.metrics.wmd import SOLVERS
 
 DEFAULT_KIND = "distance"
+MAX_DIGITS = 17  # a float64 holds 17 significant digits; more decimals print noise
 BAD_LINES = "Exit status 2 if an input line could not be used; the other lines are still computed."
 
 
@@ -37,7 +38,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     d.add_argument("sentences", nargs="*", metavar="SENTENCE", help="the two sentences")
     d.add_argument("--pairs", metavar="FILE",
                    help="TSV file, one sentence pair a line: print one distance a line, nan for a bad line")
-    d.set_defaults(func=run_distance)
+    d.set_defaults(func=run_distance, tensorflow=False)
     k = verb_parser(kinds, "knn", "exact k nearest documents by WMD (prefetch and prune)",
                     "For each line of QUERIES, print its K nearest lines of DOCS by WMD as "
                     "`LINE:DISTANCE` (0-based line numbers), nearest first, ties by line number; "
@@ -49,7 +50,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     k.add_argument("queries", metavar="QUERIES", help="UTF-8 file, one query sentence a line")
     k.add_argument("docs", metavar="DOCS", help="UTF-8 file, one document a line")
     k.add_argument("--k", type=int, default=10, help="neighbours per query")
-    k.set_defaults(func=run_knn)
+    k.set_defaults(func=run_knn, tensorflow=False)
 
 
 def add_wmd_options(p: argparse.ArgumentParser) -> None:
@@ -73,8 +74,8 @@ def word_mover(args: argparse.Namespace):
     from seqkit.embeddings.vectors import load_vectors
     from seqkit.metrics.wmd import WordMover
 
-    if args.digits < 0:
-        raise ConfigError(f"--digits must be at least 0, got {args.digits}")
+    if not 0 <= args.digits <= MAX_DIGITS:
+        raise ConfigError(f"--digits must be in [0, {MAX_DIGITS}] (a float64's digits), got {args.digits}")
     return WordMover(load_vectors(args.vectors, args.format), norm=not args.no_norm, tokenizer=args.tokenizer,
                      lowercase=not args.keep_case, stopwords=args.stopwords, solver=args.solver)
 
@@ -97,32 +98,41 @@ def report(caught: list[warnings.WarningMessage], where: str) -> None:
     caught.clear()
 
 
-def numbered_pairs(args: argparse.Namespace) -> list[tuple[str, list[str] | DataError]]:
-    """(where, columns) for the two sentences or for each line of --pairs; read before the slow vectors."""
+def input_lines(args: argparse.Namespace) -> list[str | DataError | list[str]]:
+    """The two sentences (as one pair), or the lines of --pairs; read before the slow vectors."""
     from seqkit.data.text import read_lines
 
     if (len(args.sentences), args.pairs is None) not in ((2, True), (0, False)):
         raise ConfigError("give two sentences, or --pairs FILE (one tab-separated pair a line), not both")
-    if args.pairs is None:
-        return [("", args.sentences)]
-    return [(f"{args.pairs} line {number}: ", line if isinstance(line, DataError) else line.split("\t"))
-            for number, line in enumerate(read_lines(args.pairs), 1)]
+    return [list(args.sentences)] if args.pairs is None else read_lines(args.pairs)
+
+
+def numbered_pairs(args: argparse.Namespace,
+                   lines: list[str | DataError | list[str]]) -> Iterator[tuple[str, list[str] | DataError]]:
+    """(where, columns) per line, made one at a time so that memory stays that of the lines."""
+    for number, line in enumerate(lines, 1):
+        where = f"{args.pairs} line {number}: " if args.pairs else ""
+        yield where, line.split("\t") if isinstance(line, str) else line
 
 
 def run_distance(args: argparse.Namespace) -> int:
-    pairs = numbered_pairs(args)
+    lines = input_lines(args)
     mover = word_mover(args)
-    bad = 0
+    bad = printed = 0
     with warnings_by_line() as caught:
-        for where, columns in pairs:
-            if isinstance(columns, DataError) or len(columns) != 2:
-                bad += 1
-                say(f"{columns}; printed nan" if isinstance(columns, DataError) else
-                    f"{where}expected 2 tab-separated sentences, found {len(columns)}; printed nan")
-                print("nan")
-                continue
-            print(f"{mover.distance(*columns):.{args.digits}f}")
-            report(caught, where)
+        try:
+            for where, columns in numbered_pairs(args, lines):
+                if isinstance(columns, DataError) or len(columns) != 2:
+                    bad += 1
+                    say(f"{columns}; printed nan" if isinstance(columns, DataError) else
+                        f"{where}expected 2 tab-separated sentences, found {len(columns)}; printed nan")
+                    print("nan")
+                else:
+                    print(f"{mover.distance(*columns):.{args.digits}f}")
+                    report(caught, where)
+                printed += 1
+        except KeyboardInterrupt:  # the lines printed are whole: say how many
+            raise Interrupted(f"printed the distances of the first {printed} of {len(lines)} pairs") from None
     return 2 if bad else 0
 
 

@@ -118,12 +118,13 @@ def read_labeled(path: str | Path, label_column: str = "label", text_column: str
     return data
 
 
-def label_ids(data: LabeledData, classes: Sequence[str]) -> np.ndarray:
-    """int32 class ids of the labels; DataError naming the first example whose label is not a class."""
+def label_ids(data: LabeledData, classes: Sequence[str], known: str = "the classes") -> np.ndarray:
+    """int32 class ids of the labels; DataError naming the first example whose label is not a class
+    (`known` says whose classes they are: the run's, or the training data's)."""
     index = {c: i for i, c in enumerate(classes)}
     for label, where in zip(data.labels, data.where):
         if label not in index:
-            raise DataError(f"{where}: label {label!r} is not one of the classes ({', '.join(classes)})")
+            raise DataError(f"{where}: label {label!r} is not one of {known} ({', '.join(classes)})")
     return np.array([index[label] for label in data.labels], np.int32)
 
 

@@ -7,6 +7,7 @@ search never ask which kind they were given. A sentencepiece model is kept as it
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Protocol
@@ -102,7 +103,12 @@ class SentencePieceCodec:
 
 
 def train_sentencepiece(texts: Sequence[str], model_type: str, vocab_size: int, seed: int = 0) -> bytes:
-    """A sentencepiece model proto trained on `texts` with seqkit's special ids."""
+    """A sentencepiece model proto trained on `texts` with seqkit's special ids.
+
+    hard_vocab_limit=False: a text with fewer distinct pieces than `vocab_size` gives all it has instead of
+    failing (`short_of` tells the caller). max_sentence_length covers the longest line, as sentencepiece
+    otherwise skips, silently, every line over 4,192 bytes (a text on one line would give no model at all).
+    """
     import io
 
     import sentencepiece as spm
@@ -114,11 +120,23 @@ def train_sentencepiece(texts: Sequence[str], model_type: str, vocab_size: int, 
             sentence_iterator=iter(texts), model_writer=out, model_type=model_type, vocab_size=vocab_size,
             pad_id=0, unk_id=1, bos_id=2, eos_id=3, pad_piece=SPECIALS[0], unk_piece=SPECIALS[1],
             bos_piece=SPECIALS[2], eos_piece=SPECIALS[3], character_coverage=1.0, hard_vocab_limit=False,
+            max_sentence_length=max(4192, max(len(t.encode("utf-8")) for t in texts) + 1),
             input_sentence_size=2_000_000, shuffle_input_sentence=True, num_threads=2, minloglevel=2)
     except RuntimeError as e:
+        # Every character is a piece (character_coverage=1.0): a size below their count cannot be built.
+        chars = re.search(r"smaller than required_chars\. \d+ vs (\d+)", str(e))
+        if chars:
+            raise DataError(f"a {model_type} vocabulary of this text needs a size of at least {chars[1]} "
+                            f"(a piece per character, and the specials), not {vocab_size}") from None
         raise DataError(f"sentencepiece could not build a {model_type} model of {vocab_size} pieces "
-                        f"({e}); try a smaller --size") from None
+                        f"({e})") from None
     return out.getvalue()
+
+
+def short_of(codec: Codec, size: int) -> bool:
+    """Whether a sentencepiece vocabulary came out smaller than the `size` asked: the text has no more
+    distinct pieces. (A word vocabulary's size is a cap, so fewer words is no shortfall.)"""
+    return isinstance(codec, SentencePieceCodec) and len(codec) < size
 
 
 def build_codec(texts: Sequence[str], kind: str, size: int, min_count: int = 1, seed: int = 0) -> Codec:

@@ -32,14 +32,18 @@ def sha256_of(path: str | Path) -> str:
     return h.hexdigest()
 
 
-def verify_sha256(path: str | Path, expected: str) -> None:
-    """Raise DataError naming both digests when a file is not the one the recipe pins."""
+def verify_sha256(path: str | Path, expected: str,
+                  advice: str = "the file is corrupt or a different version: delete it and download it again"
+                  ) -> None:
+    """Raise DataError naming both digests, and what to do, when a file is not the one the recipe pins."""
     actual = sha256_of(path)
     if actual != expected:
-        raise DataError(
-            f"{path}: sha256 is {actual}, expected {expected}; the file is corrupt or a different "
-            "version: delete it and download it again"
-        )
+        raise DataError(f"{path}: sha256 is {actual}, expected {expected}; {advice}")
+
+
+def warn_unverified(name: str | Path, why: str = "has no pinned sha256") -> None:
+    """One line on stderr for each file used without a sha256 check (none pinned, or none possible)."""
+    print(f"warning: {name} {why}; it is not verified", file=sys.stderr)
 
 
 def download(url: str, sha256: str | None, dest: str | Path) -> Path:
@@ -47,7 +51,7 @@ def download(url: str, sha256: str | None, dest: str | Path) -> Path:
     sha256 None (a recipe that could not pin the file) skips the check, with a warning on stderr."""
     dest = Path(dest)
     if sha256 is None:
-        print(f"warning: {url} has no pinned sha256; it is not verified", file=sys.stderr)
+        warn_unverified(url)
     if dest.is_file() and (sha256 is None or sha256_of(dest) == sha256):
         return dest
     h = hashlib.sha256()

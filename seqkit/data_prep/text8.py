@@ -6,7 +6,7 @@ import re
 import zipfile
 from pathlib import Path
 
-from seqkit.data_prep.fetch import cache_dir, download, verify_sha256
+from seqkit.data_prep.fetch import cache_dir, download, verify_sha256, warn_unverified
 from seqkit.errors import DataError
 from seqkit.fileio import atomic_write_bytes
 
@@ -16,6 +16,7 @@ ZIP_SHA256 = "a6640522afe85d1963ad56c05b0ede0a0c000dddc9671758a6cc09b7a38e5232"
 # sha256 of the unzipped 100,000,000-byte `text8` member, for a copy unzipped by hand.
 TEXT_SHA256 = "6e890197040d37d85beb962ae1f041ff1d9a9ca8d20c7d99c85027eebf51dca7"
 FULL_SIZE = 100_000_000
+NOT_TEXT8 = "is this text8.zip from mattmahoney.net, or the text8 file unzipped from it?"
 SPLITS = (("train", 90), ("valid", 5), ("test", 5))  # percent; 90M/5M/5M on the full corpus
 
 _OK = b" abcdefghijklmnopqrstuvwxyz"
@@ -46,13 +47,17 @@ def split_sizes(n: int) -> list[int]:
 
 def _read(path: Path) -> bytes:
     """The text8 bytes from the official zip or unzipped file (both verified), or a text8-format file."""
+    if path.is_dir():
+        raise DataError(f"{path}: is a directory; --from takes text8.zip or the text8 file unzipped from it")
     if not path.is_file():
         raise DataError(f"{path}: no such file")
     if not zipfile.is_zipfile(path):
         if path.stat().st_size == FULL_SIZE:  # full size: it claims to be text8, so it must be the real one
-            verify_sha256(path, TEXT_SHA256)
+            verify_sha256(path, TEXT_SHA256, NOT_TEXT8)
+        else:  # a slice, or other text in its format: usable, but say that nothing vouches for it
+            warn_unverified(path, f"is not the {FULL_SIZE:,}-byte text8 file, whose sha256 is pinned")
         return path.read_bytes()
-    verify_sha256(path, ZIP_SHA256)
+    verify_sha256(path, ZIP_SHA256, NOT_TEXT8)
     with zipfile.ZipFile(path) as z:
         return z.read("text8")
 

@@ -7,6 +7,7 @@ sampler gives the same ids as an eager one for the same seed.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import tensorflow as tf
@@ -54,8 +55,11 @@ class Random(Sampler):
     top_p: float = defaults.TOP_P
 
     def __post_init__(self) -> None:
-        if not self.temperature > 0:
-            raise ConfigError(f"temperature must be > 0 (use Argmax for greedy), not {self.temperature}")
+        # a Python number (else a graph input), finite and positive: NaN would give NaN logits
+        if isinstance(self.temperature, (int, float)) and not (math.isfinite(self.temperature)
+                                                               and self.temperature > 0):
+            raise ConfigError(f"temperature must be a finite number > 0 (use Argmax for greedy), not "
+                              f"{self.temperature}")
         if self.top_k < 0:
             raise ConfigError(f"top_k must be >= 0 (0: off), not {self.top_k}")
         if not 0 < self.top_p <= 1:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import abc
 import inspect
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ClassVar
@@ -19,6 +20,12 @@ from seqkit.decoding.samplers import Argmax, Random, Sampler
 from seqkit.errors import ConfigError
 
 STOPS = defaults.STOPS
+
+
+def numbers(*values) -> bool:
+    """Whether all values are Python numbers: a SavedModel passes alpha (or a sampler its temperature)
+    as a scalar tensor, which its graph checks instead."""
+    return all(isinstance(v, (int, float)) for v in values)
 
 
 class DecodingStrategy(abc.ABC):
@@ -71,8 +78,11 @@ class BeamSearch(DecodingStrategy):
             raise ConfigError(f"beam width must be >= 1, not {self.width}")
         if not 1 <= self.nbest <= self.width:
             raise ConfigError(f"nbest must be in [1, beam width {self.width}], not {self.nbest}")
-        if self.alpha < 0 or self.beta < 0:
-            raise ConfigError(f"alpha and beta must be >= 0, not alpha={self.alpha} beta={self.beta}")
+        # NaN fails too: a NaN length penalty scores every hypothesis NaN, and search returns nothing
+        penalties = (self.alpha, self.beta)
+        if numbers(*penalties) and not all(math.isfinite(v) and v >= 0 for v in penalties):
+            raise ConfigError(f"alpha and beta must be finite numbers >= 0, not alpha={self.alpha} "
+                              f"beta={self.beta}")
         if self.stop not in STOPS:
             raise ConfigError(f"stop must be one of {', '.join(STOPS)}, not {self.stop!r}")
 

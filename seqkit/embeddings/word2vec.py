@@ -18,6 +18,8 @@ from seqkit.errors import ConfigError, DataError
 
 # gensim silently drops the words of a sentence past this many; longer lines are cut into pieces instead.
 MAX_SENTENCE = 10_000
+# Published vectors have 50 to 1,000 dimensions; a larger --dim is a typo that would take hours and gigabytes.
+MAX_DIM = 10_000
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,8 @@ class Word2VecOptions:
         for name in ("dim", "window", "min_count", "epochs", "workers"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name.replace('_', '-')} must be at least 1, got {getattr(self, name)}")
+        if self.dim > MAX_DIM:
+            raise ConfigError(f"dim must be at most {MAX_DIM:,} (vectors have 50 to 1,000), got {self.dim}")
         tokenizer(self.tokenizer)
 
 
@@ -83,10 +87,13 @@ def train_word2vec(corpus: str | Path | None = None, options: Word2VecOptions = 
     elif Path(corpus).is_file():
         name, size, open_corpus = str(corpus), Path(corpus).stat().st_size, partial(open, corpus, "rb")
     else:
-        raise DataError(f"{corpus}: no such file")
+        raise DataError(f"{corpus}: " + ("is a directory; give a text file" if Path(corpus).is_dir() else
+                                         "no such file"))
     model = untrained(options)
     # The vocabulary scan reads the whole corpus in this thread, so a bad byte surfaces here as a DataError.
     model.build_vocab(LineSentences(name, open_corpus, options.tokenizer, options.lowercase))
+    if not model.corpus_total_words:
+        raise DataError(f"{name}: no words in the corpus (is the file empty or white space only?)")
     if not len(model.wv):
         raise DataError(f"{name}: no word occurs {options.min_count} times; lower --min-count or use a "
                         "bigger corpus")

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import numpy as np
 
-from seqkit.checkpoints import CheckpointDir, checkpoint_path, save_variables
+from seqkit.checkpoints import CheckpointDir, checkpoint_path, read_run_config, save_variables
+from seqkit.config import NMTConfig
 from seqkit.errors import CheckpointError
 from seqkit.inference.runs import average_path, load_weights
 from seqkit.inference.translator import load_model
@@ -16,6 +17,7 @@ from seqkit.models.naming import variable_names
 def average_checkpoints(run_dir: str | Path, last: int = 0) -> tuple[Path, list[int]]:
     """Average the model weights of the run's last `last` checkpoints (0: all kept) into
     checkpoints/average.h5; returns it and the steps averaged."""
+    read_run_config(run_dir, NMTConfig)  # not a run, or not an NMT one: said before "no checkpoints"
     steps = CheckpointDir(run_dir).steps()[-last if last else None:]
     if not steps:
         raise CheckpointError(f"{run_dir}: no checkpoints to average; train first")

@@ -18,7 +18,7 @@ import numpy as np
 import tensorflow as tf
 
 from seqkit.checkpoints import checkpoint_path, read_run_config
-from seqkit.config import CNNSentimentConfig
+from seqkit.config import CNNSentimentConfig, check_count
 from seqkit.data.labeled import LabeledData, encode_tokens, label_ids, pad_batch, read_labeled, tokenize_texts
 from seqkit.data.text import read_text
 from seqkit.data.vocab import Vocab
@@ -84,6 +84,7 @@ class Classifier:
 
     def probabilities(self, texts: Sequence[str], batch_size: int | None = None) -> np.ndarray:
         """[texts, classes] probabilities."""
+        check_count("--batch-size", batch_size)
         if not texts:
             return np.zeros((0, len(self.classes)), np.float32)
         return predict(self._forward, self.encode(texts), batch_size or self.cfg.eval_batch_size)
@@ -94,8 +95,9 @@ def load_classifier(run_dir: str | Path, which: str = "best") -> Classifier:
     run_dir = Path(run_dir)
     cfg = read_run_config(run_dir, CNNSentimentConfig)
     vocab, classes = read_run_assets(run_dir)
-    model = build_classifier(cfg, len(vocab), len(classes))
-    return Classifier(cfg, vocab, classes, load_weights(model, cfg, checkpoint_path(run_dir, which)))
+    path = checkpoint_path(run_dir, which)  # a missing one fails before the model builds
+    return Classifier(cfg, vocab, classes, load_weights(build_classifier(cfg, len(vocab), len(classes)), cfg,
+                                                        path))
 
 
 def classify(run: str | Path | Classifier, texts: Sequence[str], where: Sequence[str] | None = None,

@@ -9,6 +9,7 @@ Randomness is stateless (seed, position), so the same seed gives the same sample
 from __future__ import annotations
 
 import functools
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,7 +30,10 @@ ALPHABET_FILE = "alphabet.json"
 
 
 def encode_for_run(alphabet: Alphabet, text: str, what: str) -> np.ndarray:
-    """Encode text with a run's alphabet, saying which text failed."""
+    """Encode text with a run's alphabet, saying which text failed. Windows line ends (CRLF) read as
+    newlines when the alphabet has no carriage return, so a file saved on Windows scores as the same text."""
+    if "\r" not in alphabet.symbols:
+        text = text.replace("\r\n", "\n")
     try:
         return alphabet.encode(text)
     except DataError as e:
@@ -41,18 +45,20 @@ def load_language_model(run_dir: str | Path,
     """Config, alphabet and model with trained weights, from the run directory alone."""
     cfg = read_run_config(run_dir, CharRNNConfig)
     alphabet = Alphabet.load(Path(run_dir) / ALPHABET_FILE)
-    model = build_char_model(cfg, len(alphabet))
-    return cfg, alphabet, load_weights(model, cfg, checkpoint_path(run_dir, which))
+    path = checkpoint_path(run_dir, which)  # a missing one fails before the model builds
+    return cfg, alphabet, load_weights(build_char_model(cfg, len(alphabet)), cfg, path)
 
 
 def sampling_options(temperature: float, top_k: int, top_p: float, beam: int, seed: int,
                      no_repeat_ngram: int = 0) -> DecodeOptions:
     """`seqkit sample`'s flags as DecodeOptions: beam > 1 searches, temperature 0 is greedy."""
-    if temperature < 0:
-        raise ConfigError(f"temperature must be >= 0 (0 means argmax), not {temperature}")
-    return DecodeOptions(beam=beam, alpha=0.0, sample=temperature > 0 and beam == 1,
-                         temperature=temperature or 1.0, top_k=top_k, top_p=top_p, seed=seed,
-                         no_repeat_ngram=no_repeat_ngram)
+    if not (math.isfinite(temperature) and temperature >= 0):  # NaN would silently search greedily
+        raise ConfigError(f"temperature must be a finite number >= 0 (0 means argmax), not {temperature}")
+    options = DecodeOptions(beam=beam, alpha=0.0, sample=temperature > 0 and beam == 1,
+                            temperature=temperature or 1.0, top_k=top_k, top_p=top_p, seed=seed,
+                            no_repeat_ngram=no_repeat_ngram)
+    options.strategy()  # bad options fail before the model loads
+    return options
 
 
 @functools.lru_cache(maxsize=16)

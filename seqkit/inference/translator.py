@@ -8,7 +8,6 @@ vocabularies translate together as an ensemble (mean of their log-probabilities)
 from __future__ import annotations
 
 import functools
-import math
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,7 +17,7 @@ import numpy as np
 import tensorflow as tf
 
 from seqkit.checkpoints import checkpoint_path, read_run_config
-from seqkit.config import NMTConfig
+from seqkit.config import NMTConfig, check_count
 from seqkit.data.labeled import pad_batch
 from seqkit.data.parallel import target_io
 from seqkit.data.subword import SUFFIX, Codec, load_codec
@@ -46,9 +45,8 @@ def vocab_path(run_dir: str | Path, side: str) -> Path:
                           "run?")
 
 
-@functools.lru_cache(maxsize=32)
-def compiled_search(ensemble: Ensemble, strategy: DecodingStrategy, min_len: int, no_repeat_ngram: int):
-    """search(src [batch, len], max_len [batch], seed) -> Decoded, compiled once per option set."""
+def search_function(ensemble: Ensemble, strategy: DecodingStrategy, min_len: int, no_repeat_ngram: int):
+    """search(src [batch, len], max_len [batch], seed) -> Decoded: encode, then the one engine."""
 
     def search(src, max_len, seed):
         context, state = ensemble.encode(src)
@@ -57,9 +55,30 @@ def compiled_search(ensemble: Ensemble, strategy: DecodingStrategy, min_len: int
                       banned=BANNED, min_len=min_len, no_repeat_ngram=no_repeat_ngram, seed=seed,
                       source_mask=tf.not_equal(src, Vocab.pad_id))
 
+    return search
+
+
+@functools.lru_cache(maxsize=32)
+def compiled_search(ensemble: Ensemble, strategy: DecodingStrategy, min_len: int, no_repeat_ngram: int):
+    """`search_function`, compiled once per option set."""
     spec = (tf.TensorSpec([None, None], tf.int32), tf.TensorSpec([None], tf.int32),
             tf.TensorSpec([], tf.int32))
-    return tf.function(search, input_signature=spec)
+    return tf.function(search_function(ensemble, strategy, min_len, no_repeat_ngram), input_signature=spec)
+
+
+def output_limits(lengths: tf.Tensor, min_len: int, max_ratio: float, max_extra: int,
+                  max_output: int) -> tf.Tensor:
+    """The longest outputs [batch] for sources of `lengths` tokens: min(ceil(max_ratio * n) + max_extra,
+    max_output), at least min_len + 1; in float64, so that a SavedModel's graph rounds as Python does."""
+    ratio = tf.math.ceil(max_ratio * tf.cast(lengths, tf.float64))
+    return tf.maximum(tf.minimum(tf.cast(ratio, tf.int32) + max_extra, max_output), min_len + 1)
+
+
+def check_limits(max_ratio: float, max_extra: int, max_output: int) -> None:
+    """ConfigError unless the output length limits are usable (a NaN max_ratio fails too)."""
+    if not (max_ratio >= 0 and max_extra >= 0 and max_output >= 1):
+        raise ConfigError(f"max_ratio and max_extra cannot be negative, and max_output must be at least 1, "
+                          f"not {max_ratio}, {max_extra} and {max_output}")
 
 
 def strip(ids: np.ndarray) -> list[int]:
@@ -83,26 +102,28 @@ class Translator:
                ) -> list[list[tuple[list[int], float]]]:
         """n-best (target ids, score) per source; sentences of similar length share a batch; the longest
         output of a source of n tokens is min(max_ratio * n + max_extra, max_output)."""
-        if max_ratio < 0 or max_extra < 0 or max_output < 1:
-            raise ConfigError("max_ratio and max_extra cannot be negative, and max_output must be at least 1")
+        check_limits(max_ratio, max_extra, max_output)
+        check_count("--batch-size", batch_size)
         search = compiled_search(self.ensemble, options.strategy(), options.min_len, options.no_repeat_ngram)
         batch_size = batch_size or self.cfg.eval_batch_size
         out: list[list[tuple[list[int], float]]] = [[] for _ in ids]
         order = [i for i in np.argsort([len(s) for s in ids], kind="stable") if len(ids[i])]
         for b in range(0, len(order), batch_size):
             chunk = order[b:b + batch_size]
-            limit = [min(math.ceil(max_ratio * len(ids[i])) + max_extra, max_output) for i in chunk]
-            limit = np.maximum(np.array(limit, np.int32), options.min_len + 1)
+            limit = output_limits(tf.constant([len(ids[i]) for i in chunk]), options.min_len, max_ratio,
+                                  max_extra, max_output)
             found = search(pad_batch([ids[i] for i in chunk]), limit, tf.constant(options.seed + b, tf.int32))
             for i, rows, scores in zip(chunk, found.ids.numpy(), found.scores.numpy()):
                 out[i] = [(strip(r), float(s)) for r, s in zip(rows, scores) if s > -1e8]
         return out
 
-    def encode_lines(self, lines: Sequence[str], max_source: int = defaults.MAX_SOURCE) -> list[np.ndarray]:
+    def encode_lines(self, lines: Sequence[str], max_source: int = defaults.MAX_SOURCE,
+                     first_line: int = 1) -> list[np.ndarray]:
         """Source ids per line (none for a blank line); a line of more than `max_source` tokens is cut to
-        them, with a warning on stderr naming it, so that one huge line cannot stall a batch."""
+        them, with a warning on stderr naming it (lines counted from `first_line`, for a stream fed one
+        line at a time), so that one huge line cannot stall a batch."""
         ids = []
-        for n, line in enumerate(lines, 1):
+        for n, line in enumerate(lines, first_line):
             x = self.src.encode(line) if line.strip() else np.zeros(0, np.int32)
             if len(x) > max_source:
                 print(f"warning: input line {n} has {len(x)} tokens; translating its first {max_source} "
@@ -112,12 +133,12 @@ class Translator:
         return ids
 
     def translate(self, lines: Sequence[str], options: DecodeOptions = SEARCH,
-                  max_source: int = defaults.MAX_SOURCE,
+                  max_source: int = defaults.MAX_SOURCE, first_line: int = 1,
                   **limits) -> list[str] | list[list[tuple[str, float]]]:
         """One detokenized translation per line ('' for a blank line), or with options.nbest > 1 the
         n best (translation, score) pairs; `limits` are search's (max_ratio, max_extra, max_output,
-        batch_size)."""
-        found = self.search(self.encode_lines(lines, max_source), options, **limits)
+        batch_size); warnings count lines from `first_line`."""
+        found = self.search(self.encode_lines(lines, max_source, first_line), options, **limits)
         if options.nbest == 1:
             return [self.tgt.decode(hyps[0][0]) if hyps else "" for hyps in found]
         return [[(self.tgt.decode(h), s) for h, s in hyps] for hyps in found]
@@ -137,11 +158,10 @@ def load_model(run_dir: str | Path, which: str = "best") -> tuple[NMTConfig, Cod
     the run directory alone."""
     cfg = read_run_config(run_dir, NMTConfig)
     src, tgt = (load_codec(vocab_path(run_dir, side)) for side in SIDES)
-    model = build_seq2seq(cfg, len(src), len(tgt))
     if which == "average" and not average_path(run_dir).exists():
         raise CheckpointError(f"{run_dir}: no averaged checkpoint; write one with `seqkit average {run_dir}`")
-    path = average_path(run_dir) if which == "average" else checkpoint_path(run_dir, which)
-    return cfg, src, tgt, load_weights(model, cfg, path)
+    path = average_path(run_dir) if which == "average" else checkpoint_path(run_dir, which)  # before building
+    return cfg, src, tgt, load_weights(build_seq2seq(cfg, len(src), len(tgt)), cfg, path)
 
 
 def load_translator(runs: str | Path | Sequence[str | Path], which: str = "best") -> Translator:

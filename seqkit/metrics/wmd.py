@@ -90,10 +90,10 @@ def stopword_set(spec: str | Path | Iterable[str] | None) -> frozenset[str]:
 
         return frozenset(STOPWORDS)
     if isinstance(spec, str | Path):
-        if not Path(spec).is_file():
+        if not Path(spec).exists():
             raise ConfigError(f"stop words {str(spec)!r}: no such file; give none, gensim, or a file with "
                               "one word a line")
-        return _file_stopwords(Path(spec))
+        return _file_stopwords(Path(spec))  # read_text names a folder, an empty or a non-UTF-8 file
     return frozenset(w.lower() for w in spec)
 
 

@@ -73,8 +73,10 @@ class CharLMTask:
         return {"cursors": self.stream.cursors, "stream_step": np.array(self.stream.step)}
 
     def restore_data_position(self, arrays: dict[str, np.ndarray]) -> None:
-        if arrays["cursors"].shape != self.stream.cursors.shape:
-            raise CheckpointError("the checkpoint was written with another batch size")
+        if arrays["cursors"].shape != self.stream.cursors.shape:  # its data position is one cursor a stream
+            raise CheckpointError(f"{self.cfg.run}: its checkpoint was written with batch_size "
+                                  f"{len(arrays['cursors'])}, not {self.cfg.batch_size}; resume with the "
+                                  "run's batch size, or start a new run from it with --init-from")
         self.stream.cursors = arrays["cursors"].astype(np.int64)
         self.stream.step = int(arrays["stream_step"])
 

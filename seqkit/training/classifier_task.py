@@ -40,8 +40,14 @@ from seqkit.training.trainer import set_seed, train_in_run
 
 
 def train_valid_data(cfg: CNNSentimentConfig) -> tuple[LabeledData, LabeledData]:
-    """(train, validation): the files given, or a seeded valid_fraction of --train held out."""
+    """(train, validation): the files given, or a seeded valid_fraction of --train held out.
+
+    Training data of one class is an error: the model could only ever answer that label, yet its
+    validation would score accuracy and macro-F1 1.0. So is a class that the hold-out takes whole."""
     train = read_data(cfg.train, cfg)
+    if len(set(train.labels)) < 2:
+        raise DataError(f"{cfg.train}: every example has the label {train.labels[0]!r}; a classifier needs "
+                        "examples of at least two classes")
     if cfg.valid:
         return train, read_data(cfg.valid, cfg)
     order = np.random.default_rng(cfg.seed).permutation(len(train))
@@ -49,7 +55,12 @@ def train_valid_data(cfg: CNNSentimentConfig) -> tuple[LabeledData, LabeledData]
     if cut >= len(train):
         raise DataError(f"{cfg.train}: {len(train)} example(s) are too few to hold out validation data; "
                         "give --valid FILE")
-    return train.subset(order[cut:]), train.subset(order[:cut])
+    kept, held = train.subset(order[cut:]), train.subset(order[:cut])
+    lost = sorted(set(held.labels) - set(kept.labels))
+    if lost:
+        raise DataError(f"{cfg.train}: every example of class {lost[0]!r} fell in the held-out validation "
+                        "share, leaving none to train on; give more examples of it, or --valid FILE")
+    return kept, held
 
 
 def class_weights(labels: np.ndarray, num_classes: int) -> np.ndarray:
@@ -152,7 +163,8 @@ def train_cnn_sentiment(cfg: CNNSentimentConfig, resume: bool = False, overwrite
               f"of the vocabulary, {coverage['vectors_tokens']:.1%} of the training tokens; the rest start "
               "random")
     train_xy = (encode_tokens(train_tokens, vocab, cfg.max_len), label_ids(train, classes))
-    valid_xy = (encode_texts(valid.texts, vocab, cfg), label_ids(valid, classes))
+    valid_xy = (encode_texts(valid.texts, vocab, cfg),
+                label_ids(valid, classes, f"the classes of {cfg.train}"))
 
     def save_assets(run_dir: Path) -> None:
         vocab.save(run_dir / VOCAB_FILE)

@@ -26,7 +26,7 @@ from seqkit.data.parallel import (
     read_parallel,
     target_io,
 )
-from seqkit.data.subword import Codec, build_codec, load_codec
+from seqkit.data.subword import Codec, build_codec, load_codec, short_of
 from seqkit.data.vocab import Vocab
 from seqkit.decoding.options import DecodeOptions
 from seqkit.errors import DataError
@@ -41,12 +41,21 @@ def make_codecs(cfg: NMTConfig, train: ParallelText) -> tuple[Codec, Codec]:
     """The given vocabulary files, else vocabularies built on the training text (joint or one each)."""
     given = {"src": cfg.src_vocab, "tgt": cfg.tgt_vocab}
     if cfg.joint_vocab and not any(given.values()):
-        joint = build_codec(train.src + train.tgt, cfg.vocab_type, cfg.vocab_size, cfg.min_count, cfg.seed)
+        joint = built_codec(cfg, train.src + train.tgt, f"{cfg.src} and {cfg.tgt}")
         return joint, joint
     texts = {"src": train.src, "tgt": train.tgt}
-    return tuple(load_codec(given[side]) if given[side] else
-                 build_codec(texts[side], cfg.vocab_type, cfg.vocab_size, cfg.min_count, cfg.seed)
+    return tuple(load_codec(given[side]) if given[side] else built_codec(cfg, texts[side], getattr(cfg, side))
                  for side in SIDES)
+
+
+def built_codec(cfg: NMTConfig, texts: Sequence[str], name: str) -> Codec:
+    """A vocabulary of the training text. A small corpus often has fewer sentencepiece pieces than the
+    default --vocab-size: training goes on with what it has, and one warning line says so."""
+    codec = build_codec(texts, cfg.vocab_type, cfg.vocab_size, cfg.min_count, cfg.seed)
+    if short_of(codec, cfg.vocab_size):
+        print(f"warning: {name}: the training text gives {len(codec)} {cfg.vocab_type} pieces, fewer than "
+              f"--vocab-size {cfg.vocab_size}; training with {len(codec)}", file=sys.stderr)
+    return codec
 
 
 def save_codecs(run_dir: Path, codecs: Sequence[Codec]) -> None:

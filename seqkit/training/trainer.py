@@ -129,15 +129,17 @@ def stop_step(task: Task, cfg: TrainConfig) -> float:
 
 
 class CtrlC:
-    """While installed, a first Ctrl-C only sets `pressed`, which the loop checks between steps, so the
-    checkpoint it saves holds whole steps (weights, optimizer, data position and step count agree); a
-    second Ctrl-C interrupts at once."""
+    """While installed, a first Ctrl-C (SIGINT) or SIGTERM (`kill`, a job scheduler) only sets `pressed`,
+    which the loop checks between steps, so the checkpoint it saves holds whole steps (weights, optimizer,
+    data position and step count agree); a second one interrupts at once."""
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
     def __init__(self) -> None:
         self.pressed = False
-        self.previous = None
+        self.previous: dict[int, object] = {}
         if threading.current_thread() is threading.main_thread():  # signals reach the main thread only
-            self.previous = signal.signal(signal.SIGINT, self._handle)
+            self.previous = {sig: signal.signal(sig, self._handle) for sig in self.SIGNALS}
 
     def _handle(self, signum, frame) -> None:
         if self.pressed:
@@ -145,9 +147,9 @@ class CtrlC:
         self.pressed = True
 
     def restore(self) -> None:
-        """Put the previous Ctrl-C handler back."""
-        if self.previous is not None:
-            signal.signal(signal.SIGINT, self.previous)
+        """Put the previous handlers back."""
+        for sig, handler in self.previous.items():
+            signal.signal(sig, handler)
 
 
 class Trainer:
@@ -214,8 +216,8 @@ class Trainer:
 
     # --- the loop ----------------------------------------------------------------------------------
     def _log(self, record: dict, writer) -> None:
-        with open(self.run_dir / "metrics.jsonl", "a", encoding="utf-8") as f:
-            f.write(json.dumps(record) + "\n")
+        with open(self.run_dir / "metrics.jsonl", "a", encoding="utf-8") as f:  # wall_time: for `seqkit plot`
+            f.write(json.dumps(record | {"wall_time": round(time.time(), 3)}) + "\n")
         with writer.as_default(step=record["step"]):
             for key, value in record.items():
                 if key not in ("step", "split"):
