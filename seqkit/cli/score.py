@@ -8,7 +8,6 @@ import sys
 from seqkit.cli.common import writable_output
 from seqkit.cli.translate import add_run_flags
 from seqkit.config import check_count
-from seqkit.data.text import read_text, split_lines
 from seqkit.fileio import atomic_write_text
 
 
@@ -31,16 +30,16 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from seqkit.inference.scorer import check_pairs, score_lines
+    from seqkit.inference.nmt_eval import read_eval_set
+    from seqkit.inference.scorer import score_lines
     from seqkit.inference.translator import load_translator
 
     output = writable_output(args.output)
     check_count("--batch-size", args.batch_size)  # before the model loads
-    src, tgt = split_lines(read_text(args.src)), split_lines(read_text(args.tgt))
-    check_pairs(src, tgt, (args.src, args.tgt))  # before the model loads
-    scores = score_lines(load_translator(args.runs, args.checkpoint), src, tgt, args.batch_size,
-                         (args.src, args.tgt))
-    text = "".join(f"{logp:.4f} ||| {line}\n" for logp, line in zip(scores.logp, tgt))
+    pairs = read_eval_set(args.src, args.tgt)  # aligned, none blank: checked before the model loads
+    scores = score_lines(load_translator(args.runs, args.checkpoint), pairs.src, pairs.ref, args.batch_size,
+                         pairs.names)
+    text = "".join(f"{logp:.4f} ||| {line}\n" for logp, line in zip(scores.logp, pairs.ref))
     if output:
         atomic_write_text(output, text)
     else:

