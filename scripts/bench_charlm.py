@@ -13,6 +13,7 @@ the default LSTM, trained right after for the same seconds.
     python scripts/bench_charlm.py                       # the defaults of `seqkit train char-lm`
     python scripts/bench_charlm.py --cell transformer    # its preset, then the default LSTM
     python scripts/bench_charlm.py --cell gru --units 768
+    python scripts/bench_charlm.py --seconds 120 --precision mixed_float16   # GPU: scripts/gpu_check.sh
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ TUNABLE = ("cell", "layers", "units", "embedding_dim", "model_dim", "heads", "ff
            "batch_size", "seq_len", "reset_every", "learning_rate", "schedule", "decay_steps", "decay_rate",
            "warmup_steps", "max_steps", "seed")
 STATEFUL_WINDOW = 256
+PRECISIONS = next(f.metadata["choices"] for f in fields(CharRNNConfig) if f.name == "precision")
 
 
 def sampling_rate(model, batch: int, length: int = 2000) -> float:
@@ -95,6 +97,8 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--data", default=str(SHAKESPEARE))
     p.add_argument("--seconds", type=float, default=600.0, help="training budget of each configuration")
+    p.add_argument("--precision", default="float32", choices=PRECISIONS,
+                   help="training precision of every configuration (sampling and scoring run in float32)")
     p.add_argument("--run", default="", help="folder for the runs (default: a temporary one)")
     p.add_argument("--out", help="write the results as JSON here")
     for f in fields(CharRNNConfig):
@@ -103,7 +107,8 @@ def main() -> None:
     args = p.parse_args()
     root = Path(args.run or tempfile.mkdtemp(prefix="bench_charlm_"))
     given = {k: getattr(args, k) for k in TUNABLE if getattr(args, k) is not None}
-    common = dict(data=args.data, valid_fraction=0.1, max_time=args.seconds, eval_every=0, log_every=20)
+    common = dict(data=args.data, valid_fraction=0.1, max_time=args.seconds, eval_every=0, log_every=20,
+                  precision=args.precision)
     configs = [CharRNNConfig.with_presets(run=str(root / given.get("cell", "lstm")), **common, **given)]
     if given.get("cell") not in (None, "lstm"):  # the reference: the default LSTM, same budget, same run
         configs.append(CharRNNConfig.with_presets(run=str(root / "lstm"), **common,

@@ -1,44 +1,50 @@
-"""Benchmark: Kim's CNN classifier against TF-IDF + logistic regression on the tweets (issue 5).
+"""Benchmark: seqkit's text classifiers on the tweets, on large and on small data (issue 13).
 
-Protocol: train on ../shared/data/tweets/train.csv (29,739 tweets: negative, neutral, positive), select
-the CNN's checkpoint on dev.csv (3,694) by macro-F1, and report validation accuracy and macro-F1, training
-time, and classification throughput (texts/s end to end: tokenize, encode, pad, model; batch 256).
-Beside it, in the same process, the baseline: scikit-learn TF-IDF over word 1-2-grams and character
-2-5-grams, and logistic regression, fitted on the same training split.
+Protocol, the same for every model: it is trained on a training set with seqkit's defaults for model
+selection (no --valid: a seeded 10% of the training set is held out to choose the checkpoint, or C for
+the linear model) and scored on ../shared/data/tweets/dev.csv (3,694 tweets), which no model sees
+before. Two training sets: `large`, the tweets' whole training split (29,739), and `small`, a seeded
+3,200-tweet sample of it (the size of many users' own data). Each row reports dev accuracy and macro-F1,
+training seconds, and classification throughput (texts/s end to end: tokenize, encode, model; batch
+256; best of 3), all measured in this one process on this machine.
 
-Configurations: `seed` is the issue's (Kim's CNN-rand: 10k words, max length 100, 128 maps of widths
-3/4/5, dropout 0.5, constant Adam 1e-3, 5 epochs, batch 50, 300-d random embeddings); `default` is what
-`seqkit train cnn-sentiment` does with no flags (the same network with 128-d embeddings, treebank
-tokens, Adam 2e-3 with cosine decay over 3 epochs); `best` is the default with 200 maps of widths
-1-5, its embeddings started from skip-gram word2vec trained for 10 epochs on the training tweets
-themselves (`--widths 1,2,3,4,5 --maps 200 --word2vec 10`; the word2vec time counts as training).
-`--set key=value` changes default and best.
+Rows: `linear` (`seqkit train linear` defaults: TF-IDF word 1-2-grams + character 2-5-grams, logistic
+regression with C chosen on the held-out 10%), `cnn` (`seqkit train cnn-sentiment` defaults),
+`glove-nonstatic` and `glove-static` (the defaults with --vectors ../shared/data/glove 50d, fine-tuned
+or frozen), and `old-defaults` (the defaults before issue 13: Kim's CNN-rand with 3,4,5 x 128 maps,
+random vectors, min count 1, 3 epochs however small the data). The defaults train word2vec on the
+training texts first (--word2vec 10); its time counts as training.
 
-    python scripts/bench_cnn.py                                   # baseline, seed, default, best
-    python scripts/bench_cnn.py --only best --set word2vec=0 \
-        --set vectors=../shared/data/glove/glove.6B.50d.top50000.txt
+    python scripts/bench_cnn.py                          # both sizes, every row (about 20 minutes)
+    python scripts/bench_cnn.py --sizes small --rows linear,cnn --seed 1
 """
 
 from __future__ import annotations
 
 import argparse
-import dataclasses
+import csv
 import json
 import tempfile
 import time
 from pathlib import Path
 
-from seqkit.config import CNNSentimentConfig
+import numpy as np
+
+from seqkit.config import CNNSentimentConfig, LinearConfig
 from seqkit.data.labeled import read_labeled
 from seqkit.inference.classifier import load_classifier
 from seqkit.metrics.classification import scores
 from seqkit.training.classifier_task import train_cnn_sentiment
+from seqkit.training.linear_task import train_linear
 
-TWEETS = Path(__file__).resolve().parents[2] / "shared/data/tweets"
-SEED_CONFIG = dict(max_vocab=10000, max_len=100, widths="3,4,5", maps=128, dropout=0.5, learning_rate=1e-3,
-                   schedule="constant", epochs=5, embedding_mode="rand", embedding_dim=300, batch_size=50,
-                   patience=0)
-BEST_CONFIG = dict(widths="1,2,3,4,5", maps=200, word2vec=10)
+SHARED = Path(__file__).resolve().parents[2] / "shared/data"
+GLOVE = SHARED / "glove/glove.6B.50d.top50000.txt"
+SMALL = 3200
+ROWS = {"linear": (LinearConfig, {}), "cnn": (CNNSentimentConfig, {}),
+        "glove-nonstatic": (CNNSentimentConfig, {"vectors": str(GLOVE)}),
+        "glove-static": (CNNSentimentConfig, {"vectors": str(GLOVE), "embedding_mode": "static"}),
+        "old-defaults": (CNNSentimentConfig, {"widths": "3,4,5", "maps": 128, "word2vec": 0, "min_count": 1,
+                                              "min_steps": 0})}
 
 
 def throughput(predict, texts: list[str], repeats: int = 3) -> float:
@@ -52,83 +58,55 @@ def throughput(predict, texts: list[str], repeats: int = 3) -> float:
     return len(texts) / best
 
 
-def baseline(train, valid) -> dict:
-    """TF-IDF (word 1-2-grams + char 2-5-grams, sublinear tf) and logistic regression."""
-    from scipy.sparse import hstack
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.linear_model import LogisticRegression
-
-    t = time.perf_counter()
-    words = TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True, min_df=1)
-    chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2)
-    x = hstack([words.fit_transform(train.texts), chars.fit_transform(train.texts)]).tocsr()
-    model = LogisticRegression(C=3.0, max_iter=3000).fit(x, train.labels)
-    seconds = time.perf_counter() - t
-
-    def predict(texts):
-        return model.predict(hstack([words.transform(texts), chars.transform(texts)]).tocsr())
-
-    classes = sorted(set(train.labels))
-    pred = [classes.index(p) for p in predict(valid.texts)]
-    s = scores([classes.index(y) for y in valid.labels], pred, classes)
-    return {"accuracy": s["accuracy"], "macro_f1": s["macro_f1"], "train_s": seconds,
-            "texts_per_s": throughput(predict, valid.texts)}
-
-
-def cnn(cfg: CNNSentimentConfig, valid) -> dict:
-    """Train, reload the best checkpoint from the run, score the validation set and time classification."""
-    t = time.perf_counter()
-    result = train_cnn_sentiment(cfg, overwrite=True)
-    seconds = time.perf_counter() - t
-    clf = load_classifier(cfg.run)
-    y = [clf.classes.index(label) for label in valid.labels]
-    s = scores(y, clf.probabilities(valid.texts, 256).argmax(axis=1), clf.classes)
-    return {"accuracy": s["accuracy"], "macro_f1": s["macro_f1"], "train_s": seconds,
-            "texts_per_s": throughput(lambda texts: clf.probabilities(texts, 256), valid.texts),
-            "best_step": result["best_step"], "steps": result["step"],
-            **{k: v for k, v in result.items() if k.startswith("vectors_")}}
-
-
-def parse_set(items: list[str]) -> dict:
-    """--set key=value pairs, each value converted to the config field's type."""
-    types = {f.name: type(f.default) for f in dataclasses.fields(CNNSentimentConfig)}
-    out = {}
-    for item in items:
-        key, _, value = item.partition("=")
-        if key not in types:
-            raise SystemExit(f"--set {item}: no config field {key!r}")
-        out[key] = value.lower() in ("1", "true", "yes") if types[key] is bool else types[key](value)
+def sample(train_csv: Path, n: int, seed: int, out: Path) -> Path:
+    """A seeded sample of n examples of a label,text CSV, in file order."""
+    data = read_labeled(train_csv)
+    keep = np.sort(np.random.default_rng(seed).choice(len(data), n, replace=False))
+    with open(out, "w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["label", "text"])
+        w.writerows([data.labels[i], data.texts[i]] for i in keep)
     return out
+
+
+def run_row(cls, settings: dict, train: Path, run: Path, dev, seed: int) -> dict:
+    """Train one configuration, reload its run as `classify` does, and score and time it on dev."""
+    cfg = cls(train=str(train), run=str(run), seed=seed, **settings)
+    if cls is CNNSentimentConfig:
+        cfg.log_every = 1000
+    t = time.perf_counter()
+    result = (train_linear if cls is LinearConfig else train_cnn_sentiment)(cfg, overwrite=True)
+    seconds = time.perf_counter() - t
+    clf = load_classifier(run)
+    y = [clf.classes.index(label) for label in dev.labels]
+    s = scores(np.array(y), clf.probabilities(dev.texts, 256).argmax(axis=1), clf.classes)
+    return {"accuracy": s["accuracy"], "macro_f1": s["macro_f1"], "train_s": seconds,
+            "texts_per_s": throughput(lambda texts: clf.probabilities(texts, 256), dev.texts),
+            **{k: result[k] for k in ("best_step", "step", "c") if k in result}}
 
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--data", default=str(TWEETS), help="folder with train.csv and dev.csv")
-    p.add_argument("--only", default="baseline,seed,default,best",
-                   help="which of baseline, seed, default, best to run")
-    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                   help="change a setting of the default and best configurations (repeatable)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--data", default=str(SHARED / "tweets"), help="folder with train.csv and dev.csv")
+    p.add_argument("--sizes", default="large,small", help="large (the whole training split), small (3,200)")
+    p.add_argument("--rows", default=",".join(ROWS), help=f"which of {', '.join(ROWS)}")
+    p.add_argument("--seed", type=int, default=0, help="seeds the sample, the held-out 10% and training")
     p.add_argument("--runs", default="", help="where the run directories go (default: a temporary folder)")
     args = p.parse_args()
     data, runs = Path(args.data), Path(args.runs or tempfile.mkdtemp(prefix="bench_cnn_"))
-    train, valid = read_labeled(data / "train.csv"), read_labeled(data / "dev.csv")
-    print(f"train {len(train)} tweets, validation {len(valid)}; runs in {runs}")
-    common = dict(train=str(data / "train.csv"), valid=str(data / "dev.csv"), seed=args.seed, log_every=100)
-    changes = parse_set(args.set)
-    overrides = {"seed": SEED_CONFIG, "default": changes, "best": BEST_CONFIG | changes}
-    configs = {name: CNNSentimentConfig(run=str(runs / name), **(common | over))
-               for name, over in overrides.items()}
-    results = {}
-    for name in args.only.split(","):
-        if name != "baseline":
-            changed = {k: v for k, v in dataclasses.asdict(configs[name]).items()
-                       if v != getattr(CNNSentimentConfig, k, None) and k not in (*common, "run")}
-            print(f"{name}: {changed or 'seqkit defaults'}")
-        results[name] = baseline(train, valid) if name == "baseline" else cnn(configs[name], valid)
-        r = results[name]
-        print(f"{name:>8}: validation accuracy {r['accuracy']:.4f}  macro-F1 {r['macro_f1']:.4f}  "
-              f"train {r['train_s']:.0f} s  classify {r['texts_per_s']:,.0f} texts/s", flush=True)
+    runs.mkdir(parents=True, exist_ok=True)
+    dev = read_labeled(data / "dev.csv")
+    trains = {"large": data / "train.csv", "small": sample(data / "train.csv", SMALL, args.seed,
+                                                              runs / "small.csv")}
+    print(f"dev {len(dev)} tweets; runs in {runs}; seed {args.seed}")
+    results: dict = {}
+    for size in args.sizes.split(","):
+        for name in args.rows.split(","):
+            cls, settings = ROWS[name]
+            r = run_row(cls, settings, trains[size], runs / f"{size}-{name}", dev, args.seed)
+            results[f"{size}/{name}"] = r
+            print(f"{size:>5} {name:>15}: dev accuracy {r['accuracy']:.4f}  macro-F1 {r['macro_f1']:.4f}  "
+                  f"train {r['train_s']:.0f} s  classify {r['texts_per_s']:,.0f} texts/s", flush=True)
     print("RESULT " + json.dumps({k: {m: round(v, 4) if isinstance(v, float) else v for m, v in r.items()}
                                   for k, r in results.items()}))
 

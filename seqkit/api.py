@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from seqkit.config import CharRNNConfig, CNNSentimentConfig, NMTConfig, check_count
+from seqkit.config import CharRNNConfig, CNNSentimentConfig, LinearConfig, NMTConfig, check_count
 from seqkit.data.text import read_text
 from seqkit.decoding import defaults
 from seqkit.decoding.options import DecodeOptions
@@ -23,11 +23,14 @@ from seqkit.metrics.curves import Series, plot_curves
 from seqkit.metrics.perplexity import lm_nats
 from seqkit.training.char_lm_task import train_char_rnn
 from seqkit.training.classifier_task import train_cnn_sentiment
+from seqkit.training.cross_validation import cross_validate
+from seqkit.training.linear_task import train_linear
 from seqkit.training.nmt_task import train_nmt
 
 __all__ = ["CharRNNConfig", "train_char_rnn", "sample", "evaluate", "export_h5", "import_h5",
            "export_saved_model",
            "CNNSentimentConfig", "train_cnn_sentiment", "classify", "evaluate_classifier",
+           "LinearConfig", "train_linear", "cross_validate",
            "NMTConfig", "train_nmt", "translate", "load_translator", "average_checkpoints", "bleu",
            "DecodeOptions", "score", "Scores", "evaluate_nmt", "plot"]
 

@@ -31,13 +31,18 @@ from seqkit.models.naming import variable_names
 
 CKPT = re.compile(r"ckpt-(\d+)\.h5$")
 CONFIG_FILE = "config.yaml"
+LINEAR_FILE = "linear.npz"  # a linear classifier's fitted model
 DATA_FILE = "data.json"  # fingerprints of the training and validation files, checked on --resume
 # Every file seqkit writes into a run directory: --overwrite removes these and nothing else.
 RUN_FILES = (CONFIG_FILE, DATA_FILE, "checkpoints", "metrics.jsonl", "logs", "alphabet.json", "vocab.txt",
-             "classes.json", *(side + suffix for side in ("src", "tgt") for suffix in set(SUFFIX.values())))
+             "classes.json", LINEAR_FILE,
+             *(side + suffix for side in ("src", "tgt") for suffix in set(SUFFIX.values())))
 
 
 FORMAT = 2  # 2: variables stored under stable names (seqkit.models.naming); 1 (no attribute): Keras paths
+# The names of mixed_float16's loss-scale state: optional on load, so that a run resumed in another precision
+# starts a fresh loss scale or drops it, and its weights and optimizer slots load all the same.
+LOSS_SCALE = "loss_scale/"
 Variables = dict  # {stable name: variable}
 
 
@@ -50,7 +55,12 @@ def named(obj) -> Variables:
 
 def optimizer_names(optimizer: keras.optimizers.Optimizer, model: keras.Model) -> Variables:
     """The optimizer's variables under stable names: `iteration`, and each slot as
-    `MODEL VARIABLE NAME/momentum` (Keras names a slot after its variable's unstable path)."""
+    `MODEL VARIABLE NAME/momentum` (Keras names a slot after its variable's unstable path). Loss scaling
+    (mixed_float16) adds `loss_scale/dynamic_scale` and `loss_scale/step_counter` to its inner optimizer's
+    names (its own iteration and learning rate are unused copies of the inner one's)."""
+    if isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
+        return optimizer_names(optimizer.inner_optimizer, model) | {
+            LOSS_SCALE + v.name: v for v in (optimizer.dynamic_scale, optimizer.step_counter)}
     by_path = sorted(((v.path.replace("/", "_"), n) for n, v in variable_names(model).items()),
                      key=lambda item: -len(item[0]))
     names: Variables = {}
@@ -130,9 +140,10 @@ def _load_open(path: Path, f: h5py.File, groups: dict,
     for group, variables in groups.items():
         variables = named(variables)
         saved = _saved(path, f, group, legacy, rename)
-        missing = [n for n in variables
-                   if n not in saved and not (legacy and n.endswith("seed_generator/state"))]
-        unexpected = [n for n in saved if n not in variables]
+        missing = [n for n in variables if n not in saved and not n.startswith(LOSS_SCALE)
+                   and not (legacy and n.endswith("seed_generator/state"))]
+        unexpected = [n for n in saved if n not in variables and not n.startswith(LOSS_SCALE)]
+        saved = {n: ds for n, ds in saved.items() if n in variables}
         if missing or unexpected:
             raise CheckpointError(
                 f"{path}: its {group} variables do not match the model (was it written by another "
@@ -234,18 +245,29 @@ def prepare_run_dir(cfg: TrainConfig, resume: bool, overwrite: bool) -> Checkpoi
                               "continues this one: drop one of them")
         check_same_data(cfg, run)
     else:
-        if is_run(run) and not overwrite:
-            raise CheckpointError(f"{run} already holds a run; pass --resume to continue it, --overwrite to "
-                                  "discard it, or --run NEW_DIR")
-        if overwrite and run.is_dir() and not is_run(run) and any(run.iterdir()):
-            raise CheckpointError(f"{run} is not a seqkit run (no {CONFIG_FILE} or checkpoints/), so "
-                                  "--overwrite leaves its files alone: give a new or empty --run")
+        refuse_clobber(run, overwrite, "--resume to continue it, ")
         if cfg.init_from:
             check_init_from(cfg)
+    writable_run_dir(run)
+    return ckpts
+
+
+def refuse_clobber(run: Path, overwrite: bool, resume_hint: str = "") -> None:
+    """CheckpointError if `run` holds a run and --overwrite was not given, or if --overwrite would empty a
+    folder that is not a run."""
+    if is_run(run) and not overwrite:
+        raise CheckpointError(f"{run} already holds a run; pass {resume_hint}--overwrite to discard it, or "
+                              "--run NEW_DIR")
+    if overwrite and run.is_dir() and not is_run(run) and any(run.iterdir()):
+        raise CheckpointError(f"{run} is not a seqkit run (no {CONFIG_FILE} or checkpoints/), so "
+                              "--overwrite leaves its files alone: give a new or empty --run")
+
+
+def writable_run_dir(run: Path) -> None:
+    """Create the run directory and make sure it can be written."""
     run.mkdir(parents=True, exist_ok=True)
     if not os.access(run, os.W_OK | os.X_OK):
         raise PermissionError(errno.EACCES, "cannot write into the run directory", str(run))
-    return ckpts
 
 
 def read_run_config(run_dir: str | Path, cls: type | None = None) -> TrainConfig:

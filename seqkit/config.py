@@ -36,37 +36,11 @@ def check_count(flag: str, value: int | None) -> None:
 
 
 @dataclass
-class TrainConfig:
-    """What every trainer needs: optimisation, schedule, checkpoints, evaluation, reproducibility."""
+class RunConfig:
+    """What every run directory's config has: where it lives, its seed, and the checks of its fields."""
 
     run: str = opt("runs/model", "run directory: config, vocabulary, checkpoints, metrics, logs")
-    init_from: str = opt("", "start a new run from the trained weights of this run (its best checkpoint; a "
-                         "fresh optimizer, step 0), e.g. to fine-tune on new data. Its model settings and "
-                         "alphabet or vocabulary come with it: a model flag that contradicts it is an error")
     seed: int = opt(0, "seeds Python, NumPy and TensorFlow; same seed, same numbers on CPU")
-    max_steps: int = opt(2000, "stop after this many training steps (0: no step limit)")
-    epochs: int = opt(0, "also stop after this many passes over the training data (0: no limit)")
-    max_time: float = opt(0.0, "also stop after this many seconds of training (0: no limit)")
-    optimizer: str = opt("adam", "optimizer", ("adam", "sgd"))
-    learning_rate: float = opt(2e-3, "initial learning rate")
-    schedule: str = opt("constant", "learning-rate schedule; inverse-sqrt (Noam): up to learning_rate over "
-                        "warmup_steps, then falling as 1/sqrt(step)",
-                        ("constant", "exponential", "cosine", "inverse-sqrt"))
-    warmup_steps: int = opt(0, "cosine and inverse-sqrt: steps of linear warm-up from 0 to learning_rate")
-    decay_steps: int = opt(1000, "exponential: steps per decay; cosine: steps to reach the floor "
-                           "(0: the whole run, from max_steps or epochs)")
-    decay_rate: float = opt(0.5, "exponential: factor per decay_steps; cosine: final fraction of the rate")
-    staircase: bool = opt(True, "exponential: decay in steps (the seed's schedule) instead of smoothly")
-    clip_norm: float = opt(5.0, "clip gradients to this global norm (0: no clipping)")
-    eval_every: int = opt(500, "evaluate on the validation split every N steps (0: at the end of every "
-                          "epoch when epochs is set, else only at the end)")
-    select: str = opt("", "validation metric that ranks checkpoints and early stopping watches "
-                      "(empty: the model's first; its direction, lower or higher is better, is the model's)")
-    patience: int = opt(0, "stop after this many evaluations in a row without a better selected metric "
-                        "(0: never stop early)")
-    log_every: int = opt(20, "write training metrics every N steps")
-    keep: int = opt(3, "keep the last N checkpoints (the best one is always kept)")
-    strategy: str = opt("default", "tf.distribute strategy", ("default", "mirrored", "multiworker"))
 
     # The fields that fix the model's variables and the ids it reads: --init-from takes them from its run.
     model_fields: ClassVar[tuple[str, ...]] = ()
@@ -77,29 +51,19 @@ class TrainConfig:
     presets: ClassVar[dict[str, dict[str, dict[str, Any]]]] = {}
 
     @classmethod
-    def with_presets(cls, **values: Any) -> TrainConfig:
+    def with_presets(cls, **values: Any) -> RunConfig:
         """The config of `values`, the fields they leave out taken from the presets they choose (as on the
         command line: `NMTConfig.with_presets(model="transformer", src=..., tgt=...)`)."""
         defaults = {f.name: f.default for f in fields(cls)}
         return from_dict(apply_presets(cls, defaults | values, set(values)), cls)
 
     def validate(self) -> None:
-        """Check every field against its type, choices and range; raise ConfigError on the first bad one."""
+        """Check every field against its choices (subclasses add their ranges); raise ConfigError on the
+        first bad one."""
         for f in fields(self):
             value, choices = getattr(self, f.name), f.metadata.get("choices")
             if choices and value not in choices:
                 raise ConfigError(f"{f.name} must be one of {', '.join(map(str, choices))}, not {value!r}")
-        self.at_least_one("log_every", "keep")
-        self.require(lambda v: v > 0, "must be positive", "learning_rate")
-        self.not_negative("max_steps", "epochs", "max_time", "decay_steps", "clip_norm", "eval_every",
-                          "patience", "warmup_steps")
-        if self.warmup_steps and self.schedule not in ("cosine", "inverse-sqrt"):
-            raise ConfigError(f"warmup_steps applies to the cosine and inverse-sqrt schedules, not "
-                              f"{self.schedule}")
-        if self.schedule == "inverse-sqrt" and not self.warmup_steps:
-            raise ConfigError("the inverse-sqrt schedule needs warmup_steps (e.g. --warmup-steps 4000)")
-        if not (self.max_steps or self.epochs or self.max_time):
-            raise ConfigError("nothing would end training: set max_steps, epochs or max_time")
 
     def require(self, ok: Callable[[Any], bool], rule: str, *names: str) -> None:
         """ConfigError `NAME RULE, not VALUE` for the first of `names` whose value `ok` rejects."""
@@ -129,6 +93,59 @@ class TrainConfig:
         atomic_write_text(path, yaml.safe_dump(self.to_dict(), sort_keys=False))
 
 
+@dataclass
+class TrainConfig(RunConfig):
+    """What every trainer of a TensorFlow model needs: optimisation, schedule, checkpoints, evaluation."""
+
+    init_from: str = opt("", "start a new run from the trained weights of this run (its best checkpoint; a "
+                         "fresh optimizer, step 0), e.g. to fine-tune on new data. Its model settings and "
+                         "alphabet or vocabulary come with it: a model flag that contradicts it is an error")
+    max_steps: int = opt(2000, "stop after this many training steps (0: no step limit)")
+    epochs: int = opt(0, "also stop after this many passes over the training data (0: no limit)")
+    max_time: float = opt(0.0, "also stop after this many seconds of training (0: no limit)")
+    min_steps: int = opt(0, "with epochs: train at least this many steps, in more passes over small data")
+    optimizer: str = opt("adam", "optimizer", ("adam", "sgd"))
+    learning_rate: float = opt(2e-3, "initial learning rate")
+    schedule: str = opt("constant", "learning-rate schedule; inverse-sqrt (Noam): up to learning_rate over "
+                        "warmup_steps, then falling as 1/sqrt(step)",
+                        ("constant", "exponential", "cosine", "inverse-sqrt"))
+    warmup_steps: int = opt(0, "cosine and inverse-sqrt: steps of linear warm-up from 0 to learning_rate")
+    decay_steps: int = opt(1000, "exponential: steps per decay; cosine: steps to reach the floor "
+                           "(0: the whole run, from max_steps or epochs)")
+    decay_rate: float = opt(0.5, "exponential: factor per decay_steps; cosine: final fraction of the rate")
+    staircase: bool = opt(True, "exponential: decay in steps (the seed's schedule) instead of smoothly")
+    clip_norm: float = opt(5.0, "clip gradients to this global norm (0: no clipping)")
+    eval_every: int = opt(500, "evaluate on the validation split every N steps (0: at the end of every "
+                          "epoch when epochs is set, else only at the end)")
+    select: str = opt("", "validation metric that ranks checkpoints and early stopping watches "
+                      "(empty: the model's first; its direction, lower or higher is better, is the model's)")
+    patience: int = opt(0, "stop after this many evaluations in a row without a better selected metric "
+                        "(0: never stop early)")
+    log_every: int = opt(20, "write training metrics every N steps")
+    keep: int = opt(3, "keep the last N checkpoints (the best one is always kept)")
+    strategy: str = opt("default", "tf.distribute strategy", ("default", "mirrored", "multiworker"))
+    precision: str = opt("float32", "Keras mixed precision of training: float16 or bfloat16 math with "
+                         "float32 weights, logits and losses (mixed_float16 adds dynamic loss scaling). For "
+                         "GPUs with tensor cores: mixed_float16 from Volta on, mixed_bfloat16 from Ampere "
+                         "on; on a CPU it is slower. Checkpoints hold float32 weights; sampling, "
+                         "translation, classification and export run in float32",
+                         ("float32", "mixed_float16", "mixed_bfloat16"))
+
+    def validate(self) -> None:
+        super().validate()
+        self.at_least_one("log_every", "keep")
+        self.require(lambda v: v > 0, "must be positive", "learning_rate")
+        self.not_negative("max_steps", "epochs", "max_time", "min_steps", "decay_steps", "clip_norm",
+                          "eval_every", "patience", "warmup_steps")
+        if self.warmup_steps and self.schedule not in ("cosine", "inverse-sqrt"):
+            raise ConfigError(f"warmup_steps applies to the cosine and inverse-sqrt schedules, not "
+                              f"{self.schedule}")
+        if self.schedule == "inverse-sqrt" and not self.warmup_steps:
+            raise ConfigError("the inverse-sqrt schedule needs warmup_steps (e.g. --warmup-steps 4000)")
+        if not (self.max_steps or self.epochs or self.max_time):
+            raise ConfigError("nothing would end training: set max_steps, epochs or max_time")
+
+
 def known_keys(data: dict[str, Any], cls: type) -> dict[str, Any]:
     """`data` with old key names (RENAMED) in their new form; unknown keys are an error, not ignored."""
     data = dict(data)
@@ -143,7 +160,7 @@ def known_keys(data: dict[str, Any], cls: type) -> dict[str, Any]:
     return data
 
 
-def from_dict(data: dict[str, Any], cls: type | None = None) -> TrainConfig:
+def from_dict(data: dict[str, Any], cls: type | None = None) -> RunConfig:
     """Build and validate a config from plain data (a saved run's of any seqkit version)."""
     data = dict(data)
     kind = data.pop("kind", None)
@@ -178,7 +195,7 @@ def read_yaml(path: str | Path) -> dict[str, Any]:
     return data
 
 
-def load(path: str | Path, cls: type | None = None) -> TrainConfig:
+def load(path: str | Path, cls: type | None = None) -> RunConfig:
     """Read and validate a config.yaml (of kind `cls` if given); its errors name the file, and the config of
     another kind of run says so, not which of its keys the wanted kind lacks."""
     data = read_yaml(path)
@@ -249,7 +266,7 @@ def apply_presets(cls: type, values: dict[str, Any], chosen: set[str]) -> dict[s
     return values
 
 
-def from_args(args: argparse.Namespace, cls: type, base: dict[str, Any] | None = None) -> TrainConfig:
+def from_args(args: argparse.Namespace, cls: type, base: dict[str, Any] | None = None) -> RunConfig:
     """The config a command line asks for: defaults < the presets chosen < `base` (a saved run's) <
     --config < the flags given."""
     given = getattr(args, GIVEN, frozenset())
@@ -346,22 +363,9 @@ def inherit(name: str, default: Any) -> Any:
 
 
 @dataclass
-class CNNSentimentConfig(TrainConfig):
-    """`seqkit train cnn-sentiment`: Kim's (2014) CNN text classifier, its data, vocabulary and embeddings."""
+class LabeledDataConfig:
+    """A text classifier's labelled data (CNN or linear): its files, columns, tokens and class weights."""
 
-    run: str = opt("runs/cnn-sentiment", "run directory: config, vocabulary, classes, checkpoints, metrics")
-    max_steps: int = opt(0, "stop after this many training steps (0: no step limit; epochs end training)")
-    epochs: int = opt(3, "passes over the training data (ceil(examples / batch_size) steps each); with "
-                      "max_steps too, training stops at whichever comes first")
-    learning_rate: float = inherit("learning_rate", 2e-3)
-    schedule: str = inherit("schedule", "cosine")
-    decay_steps: int = inherit("decay_steps", 0)  # cosine down to 0 over the whole run
-    decay_rate: float = inherit("decay_rate", 0.0)
-    eval_every: int = opt(0, "evaluate on the validation data every N steps (0: at the end of every epoch)")
-    select: str = opt("macro_f1", "validation metric that ranks checkpoints (classify and evaluate use the "
-                      "best) and early stopping watches", ("macro_f1", "accuracy", "loss"))
-    patience: int = opt(3, "stop after this many evaluations in a row without a better selected metric "
-                        "(0: never stop early)")
     train: str = opt("", "training data: a CSV/TSV file with a header row, or a folder per class "
                      "(LABEL/*.txt, the IMDB layout)")
     valid: str = opt("", "validation data in the same forms; empty: hold out valid_fraction of --train")
@@ -372,32 +376,61 @@ class CNNSentimentConfig(TrainConfig):
                          "tab, or the character itself")
     tokenizer: str = opt("treebank", "word tokenizer (none needs downloaded data)", SCHEMES)
     lowercase: bool = opt(True, "lowercase texts before tokenizing")
+    class_weight: str = opt("none", "balanced: weight each class's loss by examples / (classes x its "
+                            "examples), for unbalanced data", ("none", "balanced"))
+
+    data_fields: ClassVar[dict[str, str]] = {"train": "", "valid": "held out"}
+
+    def validate(self) -> None:
+        super().validate()  # type: ignore[misc]  # the RunConfig this mixes into
+        if not self.train:
+            raise ConfigError("train is required: a CSV/TSV file or a folder per class (--train PATH)")
+        self.require(lambda v: 0 < v < 1, "must be in (0, 1)", "valid_fraction")  # type: ignore[attr-defined]
+
+
+@dataclass
+class CNNSentimentConfig(LabeledDataConfig, TrainConfig):
+    """`seqkit train cnn-sentiment`: Kim's (2014) CNN text classifier, its data, vocabulary and embeddings."""
+
+    run: str = opt("runs/cnn-sentiment", "run directory: config, vocabulary, classes, checkpoints, metrics")
+    max_steps: int = opt(0, "stop after this many training steps (0: no step limit; epochs end training)")
+    epochs: int = opt(3, "passes over the training data (ceil(examples / batch_size) steps each), more if "
+                      "min_steps asks; with max_steps too, training stops at whichever comes first")
+    min_steps: int = opt(600, "train at least this many steps, in more epochs: a few thousand examples need "
+                         "about 10 passes, tens of thousands 3")
+    learning_rate: float = inherit("learning_rate", 2e-3)
+    schedule: str = inherit("schedule", "cosine")
+    decay_steps: int = inherit("decay_steps", 0)  # cosine down to 0 over the whole run
+    decay_rate: float = inherit("decay_rate", 0.0)
+    eval_every: int = opt(0, "evaluate on the validation data every N steps (0: at the end of every epoch)")
+    select: str = opt("macro_f1", "validation metric that ranks checkpoints (classify and evaluate use the "
+                      "best) and early stopping watches", ("macro_f1", "accuracy", "loss"))
+    patience: int = opt(3, "stop after this many evaluations in a row without a better selected metric "
+                        "(0: never stop early)")
     max_vocab: int = opt(10000, "vocabulary size, <pad> <unk> <s> </s> included; the most frequent words "
                          "are kept (0: no cap)")
-    min_count: int = opt(1, "leave out words seen fewer times in the training data (they become <unk>)")
+    min_count: int = opt(2, "leave out words seen fewer times in the training data (they become <unk>)")
     max_len: int = opt(100, "tokens kept per text (the first ones); batches are padded to their longest text")
-    embedding_mode: str = opt("non-static", "Kim's names for pretrained vectors (--vectors or --word2vec): "
-                              "rand (none: random, trained), static (frozen), non-static (fine-tuned, random "
-                              "without them), multichannel (two copies, one frozen, one fine-tuned, both "
+    embedding_mode: str = opt("non-static", "Kim's names for the starting vectors (--vectors, else word2vec "
+                              "on the training texts): rand (random, trained), static (frozen), non-static "
+                              "(fine-tuned), multichannel (two copies, one frozen, one fine-tuned, both "
                               "seen by every filter)", ("rand", "static", "non-static", "multichannel"))
     vectors: str = opt("", "pretrained word vectors: word2vec (text or binary), GloVe text or gensim "
                        "KeyedVectors; words they lack get small random vectors")
-    word2vec: int = opt(0, "start from word2vec vectors (skip-gram, gensim) trained for this many epochs on "
-                        "the training texts' tokens, instead of --vectors (0: none)")
+    word2vec: int = opt(10, "without --vectors: start from word2vec vectors (skip-gram, gensim) trained for "
+                        "this many epochs on the training texts' tokens (0: random vectors; rand mode and "
+                        "--init-from never train them)")
     embedding_dim: int = opt(128, "word vector size without --vectors (with them: the vectors' size)")
-    widths: str = opt("3,4,5", "convolution widths (words per window), comma-separated")
-    maps: int = opt(128, "feature maps per width")
+    widths: str = opt("1,2,3,4,5", "convolution widths (words per window), comma-separated")
+    maps: int = opt(200, "feature maps per width")
     dropout: float = opt(0.5, "dropout on the concatenated max-pooled features")
     max_norm: float = opt(3.0, "cap on the L2 norm of each class's softmax weights, as in Kim (0: none)")
     l2: float = opt(0.0, "L2 penalty on the softmax weights (0: none)")
-    class_weight: str = opt("none", "balanced: weight each class's loss by examples / (classes x its "
-                            "examples), for unbalanced data", ("none", "balanced"))
     batch_size: int = opt(50, "examples per training step")
     eval_batch_size: int = opt(256, "examples per step when evaluating and classifying")
 
     model_fields = ("tokenizer", "lowercase", "max_vocab", "min_count", "embedding_mode", "embedding_dim",
                     "widths", "maps")
-    data_fields = {"train": "", "valid": "held out"}
 
     @property
     def width_list(self) -> list[int]:
@@ -406,28 +439,71 @@ class CNNSentimentConfig(TrainConfig):
 
     def validate(self) -> None:
         super().validate()
-        if not self.train:
-            raise ConfigError("train is required: a CSV/TSV file or a folder per class (--train PATH)")
         if not all(w.strip().isdigit() and int(w) > 0 for w in self.widths.split(",")):
             raise ConfigError(f"widths must be positive integers separated by commas, like 3,4,5, "
                               f"not {self.widths!r}")
         self.at_least_one("maps", "batch_size", "eval_batch_size", "max_len", "embedding_dim", "min_count")
         self.require(lambda v: v == 0 or v >= 5, "must be 0 (no cap) or at least 5", "max_vocab")
         self.fraction("dropout")
-        self.require(lambda v: 0 < v < 1, "must be in (0, 1)", "valid_fraction")
         self.not_negative("max_norm", "l2")
         self.require(lambda v: v >= 0, "must be 0 (none) or a number of epochs", "word2vec")
-        if self.word2vec and self.vectors:
-            raise ConfigError("--word2vec trains the vectors that --vectors would give: drop one of them")
-        if self.init_from and (self.vectors or self.word2vec):
-            raise ConfigError("--init-from starts from that run's trained embeddings: drop --vectors and "
-                              "--word2vec")
+        if self.init_from and self.vectors:
+            raise ConfigError("--init-from starts from that run's trained embeddings: drop --vectors")
         if self.embedding_mode in ("static", "multichannel") and not (self.vectors or self.word2vec
                                                                        or self.init_from):
             raise ConfigError(f"embedding_mode {self.embedding_mode} freezes pretrained vectors: give "
                               "--vectors PATH or --word2vec EPOCHS")
-        if self.embedding_mode == "rand" and (self.vectors or self.word2vec):
-            raise ConfigError("embedding_mode rand starts from random vectors: drop --vectors and --word2vec")
+        if self.embedding_mode == "rand" and self.vectors:
+            raise ConfigError("embedding_mode rand starts from random vectors: drop --vectors")
+
+    @property
+    def trains_word2vec(self) -> bool:
+        """Whether training starts by fitting word2vec on the training texts: only when nothing else gives
+        the starting vectors (--vectors, --init-from's run) and the mode wants pretrained ones."""
+        return bool(self.word2vec) and not (self.vectors or self.init_from) and self.embedding_mode != "rand"
+
+
+def ngram_range(value: str) -> tuple[int, int] | None:
+    """The (shortest, longest) n-gram lengths of "N" or "N,M"; None for "0" (no such features)."""
+    parts = [p.strip() for p in value.split(",")]
+    if not (1 <= len(parts) <= 2 and all(p.isdigit() for p in parts)):
+        raise ConfigError(f"n-gram lengths are N or N,M (like 1,2; 0: none), not {value!r}")
+    low, high = int(parts[0]), int(parts[-1])
+    if low == high == 0:
+        return None
+    if not 1 <= low <= high:
+        raise ConfigError(f"n-gram lengths N,M need 1 <= N <= M, not {value!r}")
+    return low, high
+
+
+C_GRID = (0.3, 1.0, 3.0, 10.0, 30.0)
+
+
+@dataclass
+class LinearConfig(LabeledDataConfig, RunConfig):
+    """`seqkit train linear`: TF-IDF word and character n-grams with logistic regression (scikit-learn)."""
+
+    run: str = opt("runs/linear", "run directory: config, classes, model, metrics")
+    word_ngrams: str = opt("1,2", "word n-gram lengths N,M over the --tokenizer's tokens (0: no word "
+                           "features)")
+    char_ngrams: str = opt("2,5", "character n-gram lengths N,M inside word boundaries (scikit-learn's "
+                           "char_wb; 0: no character features)")
+    min_count: int = opt(1, "leave out word n-grams found in fewer training texts")
+    char_min_count: int = opt(2, "leave out character n-grams found in fewer training texts")
+    max_features: int = opt(0, "keep the most frequent n-grams of each kind, words and characters (0: all)")
+    sublinear_tf: bool = opt(True, "weigh term counts as 1 + log(count)")
+    c: float = opt(0.0, "inverse L2 strength of the logistic regression (scikit-learn's C); 0: the best of "
+                   f"{', '.join(map(str, C_GRID))} on the validation data by --select")
+    select: str = opt("macro_f1", "validation metric that picks C", ("macro_f1", "accuracy", "loss"))
+    max_iter: int = opt(1000, "iterations of the L-BFGS solver at most")
+
+    def validate(self) -> None:
+        super().validate()
+        words, chars = ngram_range(self.word_ngrams), ngram_range(self.char_ngrams)
+        if not (words or chars):
+            raise ConfigError("word_ngrams and char_ngrams are both 0: the model would have no features")
+        self.at_least_one("min_count", "char_min_count", "max_iter")
+        self.not_negative("max_features", "c")
 
 
 # The names of seqkit.models' registries (tests/test_nmt_model.py checks they agree); kept here as names
@@ -568,7 +644,7 @@ class NMTConfig(TrainConfig):
 
 
 CONFIG_KINDS: dict[str, type] = {"char-rnn": CharRNNConfig, "cnn-sentiment": CNNSentimentConfig,
-                                 "nmt": NMTConfig}
+                                 "linear": LinearConfig, "nmt": NMTConfig}
 KINDS_BY_CLASS = {cls: kind for kind, cls in CONFIG_KINDS.items()}
 # Old names of renamed fields, still read from config files, saved runs and flags: {old: new} per kind.
 RENAMED: dict[type, dict[str, str]] = {

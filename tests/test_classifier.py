@@ -69,8 +69,8 @@ def toy(tmp_path_factory) -> Path:
 
 def small_cfg(toy: Path, run: Path, **overrides) -> CNNSentimentConfig:
     values = dict(run=str(run), train=str(toy / "train.csv"), valid=str(toy / "val.csv"), maps=16,
-                  embedding_dim=16, widths="2,3", batch_size=32, learning_rate=2e-2, epochs=3, log_every=1,
-                  seed=1)
+                  embedding_dim=16, widths="2,3", batch_size=32, learning_rate=2e-2, epochs=3, min_steps=0,
+                  word2vec=0, log_every=1, seed=1)
     return CNNSentimentConfig(**(values | overrides))
 
 
@@ -290,10 +290,14 @@ def test_config_errors(toy, tmp_path) -> None:
         train_cnn_sentiment(small_cfg(toy, tmp_path / "r", embedding_mode="static"))
     with pytest.raises(ConfigError, match="multichannel freezes pretrained vectors: give --vectors"):
         train_cnn_sentiment(small_cfg(toy, tmp_path / "r", embedding_mode="multichannel"))
-    with pytest.raises(ConfigError, match="drop one of them"):
-        train_cnn_sentiment(small_cfg(toy, tmp_path / "r", word2vec=1, vectors="v.txt"))
-    with pytest.raises(ConfigError, match="rand starts from random vectors"):
-        train_cnn_sentiment(small_cfg(toy, tmp_path / "r", word2vec=1, embedding_mode="rand"))
+    with pytest.raises(ConfigError, match="rand starts from random vectors: drop --vectors"):
+        train_cnn_sentiment(small_cfg(toy, tmp_path / "r", vectors="v.txt", embedding_mode="rand"))
+    # word2vec (on by default) starts the vectors only when nothing else does
+    assert CNNSentimentConfig(train="t.csv").trains_word2vec
+    assert not CNNSentimentConfig(train="t.csv", vectors="v.txt").trains_word2vec
+    assert not CNNSentimentConfig(train="t.csv", embedding_mode="rand").trains_word2vec
+    assert not CNNSentimentConfig(train="t.csv", init_from="runs/x").trains_word2vec
+    assert not CNNSentimentConfig(train="t.csv", word2vec=0).trains_word2vec
     with pytest.raises(ConfigError, match="widths must be positive integers"):
         train_cnn_sentiment(small_cfg(toy, tmp_path / "r", widths="3,x"))
     with pytest.raises(ConfigError, match="train is required"):

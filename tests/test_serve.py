@@ -107,7 +107,7 @@ def test_wmd_and_health(client, vectors_file):
     assert health["status"] == "ok" and health["limits"]["max_sentences"] == 8
     assert [(m["name"], m["kind"], m["endpoint"]) for m in health["models"]] == [
         ("nmt", "nmt", "/translate"), ("lm", "char-rnn", "/sample"),
-        ("sentiment", "cnn-sentiment", "/classify"), ("tiny.w2v.txt", "wmd", "/wmd")]
+        ("sentiment", "classifier", "/classify"), ("tiny.w2v.txt", "wmd", "/wmd")]
 
 
 BAD = [  # (endpoint, body: JSON value or raw bytes, status, words of the message)
@@ -156,7 +156,7 @@ def test_unexpected_errors_timeouts_and_non_json_bodies_are_json_too():
             time.sleep(0.5)
         raise RuntimeError("internals")
 
-    app = build_app([Served("fake", "cnn-sentiment", model, 4)], Limits(timeout=0.2))
+    app = build_app([Served("fake", "classifier", model, 4)], Limits(timeout=0.2))
     with serving(app) as url, httpx.Client(base_url=url) as c:
         for body, status, words in (({"texts": ["a"]}, 500, "internal error (RuntimeError)"),
                                     ({"texts": ["slow"]}, 504, "no answer within 0.2 s")):

@@ -96,6 +96,10 @@ def test_epochs_set_the_steps_and_the_evaluations(tmp_path) -> None:
     assert eval_steps(tmp_path / "run") == [5, 10, 15]  # eval_every 0: once an epoch
     last, _ = fit(tmp_path / "b", SCRIPT, max_steps=7, epochs=3, eval_every=0)
     assert last["step"] == 7 and eval_steps(tmp_path / "b" / "run") == [5, 7]  # whichever ends first
+    last, _ = fit(tmp_path / "c", SCRIPT * 2, max_steps=0, epochs=1, min_steps=12, eval_every=0)
+    assert last["step"] == 12 and eval_steps(tmp_path / "c" / "run") == [5, 10, 12]  # small data: more passes
+    last, _ = fit(tmp_path / "d", SCRIPT, max_steps=0, epochs=3, min_steps=12, eval_every=0)
+    assert last["step"] == 15  # epochs that already last longer are kept
 
 
 def test_patience_count_survives_resume(tmp_path) -> None:

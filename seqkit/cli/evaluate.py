@@ -11,6 +11,7 @@ import json
 
 from seqkit.cli.common import creatable_output, decode_options, kinds_parser, verb_parser, writable_output
 from seqkit.cli.translate import add_run_flags, add_search_flags, search_limits
+from seqkit.errors import ConfigError
 from seqkit.fileio import atomic_write_text
 
 DEFAULT_KIND = "lm"
@@ -39,6 +40,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     c.add_argument("--json", action="store_true", help="print the scores as one JSON object")
     c.add_argument("--batch-size", type=int, default=None, help="texts per model call (default: the run's "
                    "eval_batch_size)")
+    c.add_argument("--cv", type=int, default=0, metavar="K",
+                   help="instead of scoring the run's model: stratified K-fold cross-validation of its "
+                   "configuration on --data (each fold trained afresh on the others), mean and standard "
+                   "deviation; Kim's protocol is 10")
     c.set_defaults(func=run_classify)
     b = verb_parser(kinds, "bleu", "corpus BLEU and chrF of translations (sacrebleu)",
                     "Print sacrebleu's corpus BLEU and chrF of a file of detokenized translations against "
@@ -66,11 +71,24 @@ def run_classify(args: argparse.Namespace) -> int:
     from seqkit.inference.classifier import evaluate_classifier
     from seqkit.metrics.classification import format_scores
 
+    if args.cv:
+        return run_cross_validation(args)
     if args.plot:
         creatable_output(args.plot)  # before the scoring, whose figures a failed plot would lose
     s = evaluate_classifier(args.run, args.data, args.checkpoint, args.label_column, args.text_column,
                             args.plot, args.batch_size)
     print(json.dumps(s) if args.json else format_scores(s))
+    return 0
+
+
+def run_cross_validation(args: argparse.Namespace) -> int:
+    from seqkit.training.cross_validation import cross_validate, format_cross_validation
+
+    if args.plot or args.checkpoint != "best":
+        raise ConfigError("--cv trains a model per fold, so --plot and --checkpoint (of the run's one model) "
+                          "do not apply")
+    s = cross_validate(args.run, args.data, args.cv, args.label_column, args.text_column)
+    print(json.dumps(s) if args.json else format_cross_validation(s))
     return 0
 
 

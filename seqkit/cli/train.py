@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from seqkit import config as config_lib
-from seqkit.config import CharRNNConfig, CNNSentimentConfig, NMTConfig
+from seqkit.config import CharRNNConfig, CNNSentimentConfig, LinearConfig, NMTConfig
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -25,6 +25,14 @@ def register(sub: argparse._SubParsersAction) -> None:
               "batch_size) steps an epoch); with --max-steps too, training stops at whichever comes "
               "first. The best checkpoint by the validation --select metric is what classify and "
               "evaluate use. Ctrl-C saves a checkpoint; --resume continues.")
+    add_model(models, "linear", LinearConfig, run_linear,
+              "TF-IDF word and character n-grams with logistic regression (scikit-learn): the baseline, and "
+              "often the best model for small data",
+              "Fit a linear text classifier on labelled text (the same data flags as cnn-sentiment): TF-IDF "
+              "word n-grams over the --tokenizer's tokens and character n-grams inside words, and "
+              "logistic regression with C chosen on the validation data. The run directory works with "
+              "classify, evaluate and serve like a CNN run's. It fits in one pass, so --resume does not "
+              "apply.")
     add_model(models, "nmt", NMTConfig, run_nmt, "neural machine translation: attentional LSTM/GRU or "
               "Transformer",
               "Train an encoder-decoder on two line-aligned files (--src, --tgt): the attentional LSTM by "
@@ -55,7 +63,7 @@ def config_for(args: argparse.Namespace, cls: type) -> config_lib.TrainConfig:
     saved = Path(args.run) / "config.yaml"
     base = config_lib.load(saved, cls).to_dict() if args.resume and saved.exists() else None
     cfg = config_lib.from_args(args, cls, base)
-    if cfg.init_from and not args.resume:
+    if isinstance(cfg, config_lib.TrainConfig) and cfg.init_from and not args.resume:
         from seqkit.checkpoints import init_source
 
         source = init_source(cfg)
@@ -82,6 +90,13 @@ def run_cnn_sentiment(args: argparse.Namespace) -> int:
 
     cfg = config_for(args, CNNSentimentConfig)
     return print_metrics(train_cnn_sentiment(cfg, resume=args.resume, overwrite=args.overwrite))
+
+
+def run_linear(args: argparse.Namespace) -> int:
+    from seqkit.training.linear_task import train_linear
+
+    cfg = config_for(args, LinearConfig)
+    return print_metrics(train_linear(cfg, resume=args.resume, overwrite=args.overwrite))
 
 
 def run_nmt(args: argparse.Namespace) -> int:

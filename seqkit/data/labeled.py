@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import csv
 import io
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -19,6 +21,9 @@ from seqkit.data.text import decode_utf8
 from seqkit.data.tokenize import tokenize
 from seqkit.data.vocab import Vocab
 from seqkit.errors import DataError
+
+if TYPE_CHECKING:
+    from seqkit.config import LabeledDataConfig
 
 # The IMDB layout keeps unlabelled reviews beside the classes (aclImdb/train/unsup): not a class.
 UNLABELLED_FOLDERS = ("unsup",)
@@ -178,3 +183,36 @@ class EpochBatches:
             index[here] = self.order(int(epoch))[pos[here] % self.n]
         self.offset += self.batch_size
         return index
+
+
+def read_data(path: str, cfg: LabeledDataConfig) -> LabeledData:
+    """Labelled examples with the run's column settings; skipped empty texts are reported on stderr."""
+    data = read_labeled(path, cfg.label_column, cfg.text_column, cfg.delimiter)
+    if data.skipped:
+        shown = ", ".join(data.skipped[:3]) + (", ..." if len(data.skipped) > 3 else "")
+        print(f"skipped {len(data.skipped)} example(s) with empty text: {shown}", file=sys.stderr)
+    return data
+
+
+def train_valid_data(cfg: LabeledDataConfig) -> tuple[LabeledData, LabeledData]:
+    """(train, validation): the files given, or a seeded valid_fraction of --train held out.
+
+    Training data of one class is an error: the model could only ever answer that label, yet its
+    validation would score accuracy and macro-F1 1.0. So is a class that the hold-out takes whole."""
+    train = read_data(cfg.train, cfg)
+    if len(set(train.labels)) < 2:
+        raise DataError(f"{cfg.train}: every example has the label {train.labels[0]!r}; a classifier needs "
+                        "examples of at least two classes")
+    if cfg.valid:
+        return train, read_data(cfg.valid, cfg)
+    order = np.random.default_rng(cfg.seed).permutation(len(train))
+    cut = max(1, int(round(len(train) * cfg.valid_fraction)))
+    if cut >= len(train):
+        raise DataError(f"{cfg.train}: {len(train)} example(s) are too few to hold out validation data; "
+                        "give --valid FILE")
+    kept, held = train.subset(order[cut:]), train.subset(order[:cut])
+    lost = sorted(set(held.labels) - set(kept.labels))
+    if lost:
+        raise DataError(f"{cfg.train}: every example of class {lost[0]!r} fell in the held-out validation "
+                        "share, leaving none to train on; give more examples of it, or --valid FILE")
+    return kept, held

@@ -24,6 +24,9 @@ def run_module(run: str | Path, checkpoint: str, max_beam: int) -> tuple[tf.Modu
     from seqkit.inference.translator import load_model
 
     kind = read_run_config(run).to_dict()["kind"]
+    if kind not in SIGNATURES:
+        raise ConfigError(f"{run}: a {kind} run has no SavedModel form (its model is scikit-learn's); "
+                          "`seqkit classify`, `evaluate` and `serve` use it as it is")
     if kind == "char-rnn":
         _, alphabet, model = load_language_model(run, checkpoint)
         module = CharLMExport(model, alphabet)

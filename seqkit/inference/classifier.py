@@ -1,14 +1,14 @@
 """Classifying with a trained run: the classifier rebuilt from its run directory, and its evaluation.
 
-The run holds config.yaml, vocab.txt (one token per line) and classes.json beside the checkpoints, so
-`classify` and `evaluate` need nothing but the run.
+A CNN run holds config.yaml, vocab.txt (one token per line) and classes.json beside the checkpoints, a
+linear run config.yaml, classes.json and linear.npz, so `classify` and `evaluate` need nothing but the
+run, of either kind.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -17,15 +17,16 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 
-from seqkit.checkpoints import checkpoint_path, read_run_config
-from seqkit.config import CNNSentimentConfig, check_count
-from seqkit.data.labeled import LabeledData, encode_tokens, label_ids, pad_batch, read_labeled, tokenize_texts
+from seqkit.checkpoints import LINEAR_FILE, checkpoint_path, read_run_config
+from seqkit.config import CNNSentimentConfig, LinearConfig, check_count
+from seqkit.data.labeled import encode_tokens, label_ids, pad_batch, read_data, tokenize_texts
 from seqkit.data.text import read_text
 from seqkit.data.vocab import Vocab
-from seqkit.errors import DataError
+from seqkit.errors import CheckpointError, DataError
 from seqkit.inference.runs import load_weights
 from seqkit.metrics.classification import plot_confusion, scores
 from seqkit.models.cnn_classifier import CNNClassifier, build_classifier
+from seqkit.models.linear_classifier import LinearClassifierModel, load_linear_model
 
 VOCAB_FILE = "vocab.txt"
 CLASSES_FILE = "classes.json"
@@ -56,15 +57,6 @@ def read_run_assets(run_dir: Path) -> tuple[Vocab, list[str]]:
     return Vocab.load(run_dir / VOCAB_FILE), json.loads(read_text(run_dir / CLASSES_FILE))
 
 
-def read_data(path: str, cfg: CNNSentimentConfig) -> LabeledData:
-    """Labelled examples with the run's column settings; skipped empty texts are reported on stderr."""
-    data = read_labeled(path, cfg.label_column, cfg.text_column, cfg.delimiter)
-    if data.skipped:
-        shown = ", ".join(data.skipped[:3]) + (", ..." if len(data.skipped) > 3 else "")
-        print(f"skipped {len(data.skipped)} example(s) with empty text: {shown}", file=sys.stderr)
-    return data
-
-
 @dataclass
 class Classifier:
     """A trained classifier rebuilt from its run: config, vocabulary, classes and model."""
@@ -78,6 +70,11 @@ class Classifier:
         """Ids of each text as the run's training saw them."""
         return encode_texts(texts, self.vocab, self.cfg)
 
+    @property
+    def batch_size(self) -> int:
+        """Texts per model call by default."""
+        return self.cfg.eval_batch_size
+
     @cached_property
     def _forward(self):
         return compiled_probabilities(self.model)
@@ -90,23 +87,58 @@ class Classifier:
         return predict(self._forward, self.encode(texts), batch_size or self.cfg.eval_batch_size)
 
 
-def load_classifier(run_dir: str | Path, which: str = "best") -> Classifier:
-    """The classifier of a run directory, with the weights of its best (or `which`) checkpoint."""
+@dataclass
+class LinearClassifier:
+    """A linear (TF-IDF + logistic regression) run's classifier: config, classes and fitted model."""
+
+    cfg: LinearConfig
+    classes: list[str]
+    model: LinearClassifierModel
+    batch_size: int = 256  # texts per call when served: sparse features need no batching, so any size
+
+    def probabilities(self, texts: Sequence[str], batch_size: int | None = None) -> np.ndarray:
+        """[texts, classes] probabilities (all texts at once: sparse features need no batching)."""
+        check_count("--batch-size", batch_size)
+        if not texts:
+            return np.zeros((0, len(self.classes)), np.float32)
+        return self.model.probabilities(texts).astype(np.float32)
+
+
+def load_linear(run_dir: Path, cfg: LinearConfig, which: str) -> LinearClassifier:
+    """A linear run's classifier; it has one model, so `which` can only be best or latest."""
+    if which not in ("best", "latest"):
+        raise CheckpointError(f"{run_dir}: a linear run has one fitted model and no checkpoints: "
+                              f"--checkpoint takes best or latest, not {which!r}")
+    if not (run_dir / LINEAR_FILE).exists():
+        raise CheckpointError(f"{run_dir}: no {LINEAR_FILE}; train first with `seqkit train linear --run "
+                              f"{run_dir}`")
+    classes = json.loads(read_text(run_dir / CLASSES_FILE))
+    return LinearClassifier(cfg, classes, load_linear_model(cfg, run_dir / LINEAR_FILE, classes))
+
+
+def load_classifier(run_dir: str | Path, which: str = "best") -> Classifier | LinearClassifier:
+    """The classifier of a run directory: a CNN run's with the weights of its best (or `which`)
+    checkpoint, or a linear run's."""
     run_dir = Path(run_dir)
-    cfg = read_run_config(run_dir, CNNSentimentConfig)
+    cfg = read_run_config(run_dir)
+    if isinstance(cfg, LinearConfig):
+        return load_linear(run_dir, cfg, which)
+    if not isinstance(cfg, CNNSentimentConfig):
+        cfg = read_run_config(run_dir, CNNSentimentConfig)  # the error names the run's kind
     vocab, classes = read_run_assets(run_dir)
     path = checkpoint_path(run_dir, which)  # a missing one fails before the model builds
     return Classifier(cfg, vocab, classes, load_weights(build_classifier(cfg, len(vocab), len(classes)), cfg,
                                                         path))
 
 
-def classify(run: str | Path | Classifier, texts: Sequence[str], where: Sequence[str] | None = None,
-             checkpoint: str = "best", batch_size: int | None = None) -> list[dict]:
+def classify(run: str | Path | Classifier | LinearClassifier, texts: Sequence[str],
+             where: Sequence[str] | None = None, checkpoint: str = "best",
+             batch_size: int | None = None) -> list[dict]:
     """{'label': class, 'probs': {class: probability}} per text; an empty text is a DataError naming it."""
     for i, text in enumerate(texts):
         if not text.strip():
             raise DataError(f"{where[i] if where else f'text {i + 1}'}: the text is empty")
-    clf = run if isinstance(run, Classifier) else load_classifier(run, checkpoint)
+    clf = run if isinstance(run, Classifier | LinearClassifier) else load_classifier(run, checkpoint)
     probs = clf.probabilities(texts, batch_size)
     return [{"label": clf.classes[int(p.argmax())], "probs": dict(zip(clf.classes, p.tolist()))}
             for p in probs]

@@ -24,6 +24,9 @@ def load_run_model(run_dir: str | Path, which: str = "best") -> keras.Model:
     loaders = {"char-rnn": lambda: load_language_model(run_dir, which)[-1],
                "nmt": lambda: load_model(run_dir, which)[-1],
                "cnn-sentiment": lambda: load_classifier(run_dir, which).model}
+    if kind not in loaders:
+        raise CheckpointError(f"{run_dir}: a {kind} run has no Keras weights to export (its model is "
+                              "scikit-learn's, in linear.npz)")
     return loaders[kind]()
 
 

@@ -32,6 +32,18 @@ def scores(y_true: np.ndarray, y_pred: np.ndarray, classes: Sequence[str]) -> di
             "per_class": per_class, "confusion": cm.tolist(), "classes": list(classes), "n": int(cm.sum())}
 
 
+# Which way each validation metric is better, for checkpoint and C selection.
+GOALS = {"macro_f1": "max", "accuracy": "max", "loss": "min"}
+
+
+def validation_scores(y_true: np.ndarray, probs: np.ndarray, classes: Sequence[str]) -> dict[str, float]:
+    """What a classifier's validation reports, whatever the model: macro-F1, accuracy, and the mean
+    negative log-probability of the true class (probabilities floored at 1e-12)."""
+    s = scores(y_true, probs.argmax(axis=1), classes)
+    nll = -np.mean(np.log(np.maximum(probs[np.arange(len(probs)), y_true], 1e-12)))
+    return {"macro_f1": s["macro_f1"], "accuracy": s["accuracy"], "loss": float(nll)}
+
+
 def format_scores(s: dict) -> str:
     """The scores as text: the headline figures, a per-class table and the confusion matrix."""
     classes = s["classes"]

@@ -17,6 +17,7 @@ import keras
 import tensorflow as tf
 
 NEG = -1e9  # a score that softmax turns into exactly 0 in float32
+# (in float16, where -1e9 overflows to -inf, its lowest finite value instead)
 
 
 class Attention(keras.layers.Layer):
@@ -42,7 +43,8 @@ class Attention(keras.layers.Layer):
     def call(self, query: tf.Tensor, keys: tf.Tensor, memory: tf.Tensor,
              mask: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
         """(context [batch, memory units], weights [batch, src]); weights are 0 where mask is False."""
-        weights = tf.nn.softmax(tf.where(mask, self.scores(query, keys), NEG))
+        scores = self.scores(query, keys)
+        weights = tf.nn.softmax(tf.where(mask, scores, max(NEG, float(scores.dtype.min))))
         return tf.einsum("bs,bsu->bu", weights, memory), weights
 
 

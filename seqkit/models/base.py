@@ -17,6 +17,12 @@ State = tuple
 Extras = dict[str, tf.Tensor]
 
 
+def float32_logits(logits: tf.Tensor) -> tf.Tensor:
+    """Logits in float32 whatever the layer computed in (mixed precision), so that softmax, losses and
+    decoding scores keep float32's range and precision; a float32 model's logits pass unchanged."""
+    return tf.cast(logits, tf.float32)
+
+
 class StepModel(Protocol):
     """What the decoding engine needs of a model."""
 
@@ -35,8 +41,9 @@ class RecurrentLM(keras.Model):
     carries_state = True  # training carries the state from one window to the next (recurrent models)
 
     def initial_state(self, batch_size: int) -> State:
-        """Zero state for `batch_size` streams."""
-        return tuple(tf.zeros([batch_size, size]) for size in self.state_sizes)
+        """Zero state for `batch_size` streams, in the dtype the model computes in (that of the state it
+        returns)."""
+        return tuple(tf.zeros([batch_size, size], self.compute_dtype) for size in self.state_sizes)
 
     def fresh_state(self, batch_size: int) -> State:
         """The state a window read on its own starts from (the zero state; none for a Transformer)."""

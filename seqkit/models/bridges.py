@@ -29,7 +29,7 @@ class ZeroBridge(Bridge):
     """Zeros of the decoder's sizes."""
 
     def call(self, final_state: tuple, batch: tf.Tensor) -> tuple:
-        return tuple(tf.zeros([batch, size]) for size in self.sizes)
+        return tuple(tf.zeros([batch, size], self.compute_dtype) for size in self.sizes)
 
 
 def _source(final_state: tuple, i: int) -> tf.Tensor:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import keras
 import tensorflow as tf
 
-from seqkit.models.base import RecurrentLM, State
+from seqkit.models.base import RecurrentLM, State, float32_logits
 
 CELLS = {"lstm": keras.layers.LSTM, "gru": keras.layers.GRU}
 
@@ -39,7 +39,7 @@ class CharLM(RecurrentLM):
             x = self.dropout(x, training=training)
             x, *s = rnn(x, initial_state=s, training=training)
             new_state += s
-        return self.head(self.dropout(x, training=training)), tuple(new_state)
+        return float32_logits(self.head(self.dropout(x, training=training))), tuple(new_state)
 
     def step(self, ids, state: State, context=()):
         x = self.embedding(ids)
@@ -47,4 +47,4 @@ class CharLM(RecurrentLM):
         for rnn, s in zip(self.rnns, self._split(state)):
             x, s = rnn.cell(x, s)
             new_state += list(s) if isinstance(s, (list, tuple)) else [s]
-        return self.head(x), tuple(new_state), {}
+        return float32_logits(self.head(x)), tuple(new_state), {}

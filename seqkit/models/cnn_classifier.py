@@ -16,6 +16,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from seqkit.models.base import float32_logits
+
 KIM_INIT = 0.25  # Kim's random word vectors: U[-0.25, 0.25]
 
 
@@ -51,7 +53,7 @@ class CNNClassifier(keras.Model):
         return tf.concat([tf.reduce_max(conv(x) * mask, axis=1) for conv in self.convs], axis=-1)
 
     def call(self, ids: tf.Tensor, training: bool = False) -> tf.Tensor:
-        return self.out(self.dropout(self.features(ids), training=training))
+        return float32_logits(self.out(self.dropout(self.features(ids), training=training)))
 
 
 def build_classifier(cfg, vocab_size: int, num_classes: int,

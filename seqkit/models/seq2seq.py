@@ -14,7 +14,7 @@ import numpy as np
 import tensorflow as tf
 
 from seqkit.data.vocab import Vocab
-from seqkit.models.base import Extras, State
+from seqkit.models.base import Extras, State, float32_logits
 from seqkit.models.bridges import BRIDGES
 from seqkit.models.decoders import Context, build_decoder
 from seqkit.models.encoders import build_encoder
@@ -56,7 +56,7 @@ class Seq2Seq(keras.Model):
         """Teacher forcing: logits [batch, tgt, vocab] and attention weights [batch, tgt, src]."""
         context, state = self.encode(src, training)
         vectors, weights = self.decode(tgt_in, state, context, training)
-        return self.output_layer(vectors), weights
+        return float32_logits(self.output_layer(vectors)), weights
 
 
 def set_output_prior(model: Seq2Seq, targets: Sequence[np.ndarray]) -> None:

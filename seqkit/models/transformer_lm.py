@@ -13,7 +13,7 @@ from __future__ import annotations
 import keras
 import tensorflow as tf
 
-from seqkit.models.base import RecurrentLM, State
+from seqkit.models.base import RecurrentLM, State, float32_logits
 from seqkit.models.transformer import TransformerStack, causal_mask
 
 
@@ -38,7 +38,7 @@ class TransformerLM(RecurrentLM):
 
     def initial_state(self, batch_size: int) -> State:
         """An empty cache for `batch_size` streams."""
-        zeros = tf.zeros([batch_size, self.context, self.dim])
+        zeros = tf.zeros([batch_size, self.context, self.dim], self.compute_dtype)
         return (tf.zeros([batch_size], tf.int32), tf.zeros([batch_size, self.context], tf.int32),
                 ((zeros, zeros),) * self.depth)
 
@@ -50,7 +50,7 @@ class TransformerLM(RecurrentLM):
         """Logits of a window: on its own when `state` is () (training), else after the cached ids."""
         if not state:
             x, _, _ = self.stack.run(inputs, causal_mask(tf.shape(inputs)[1]), training=training)
-            return self.head(x), ()
+            return float32_logits(self.head(x)), ()
 
         inputs = tf.cast(inputs, tf.int32)
 
@@ -77,4 +77,4 @@ class TransformerLM(RecurrentLM):
         x, caches, _ = self.stack.run_step(ids, length, caches)
         here = tf.range(self.context)[None, :] == length[:, None]
         tokens = tf.where(here, tf.cast(ids, tf.int32)[:, None], tokens)
-        return self.head(x), (length + 1, tokens, caches), {}
+        return float32_logits(self.head(x)), (length + 1, tokens, caches), {}

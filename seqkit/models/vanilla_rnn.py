@@ -12,7 +12,7 @@ from __future__ import annotations
 import keras
 import tensorflow as tf
 
-from seqkit.models.base import RecurrentLM, State, unroll
+from seqkit.models.base import RecurrentLM, State, float32_logits, unroll
 
 ACTIVATIONS = {"tanh": tf.tanh, "relu": tf.nn.relu}
 
@@ -51,11 +51,11 @@ class VanillaRNN(RecurrentLM):
 
     def call(self, inputs, state: State, targets=None, training: bool = False):
         h_seq, h = self.rnn(self.embedding(inputs), initial_state=list(state), training=training)
-        return self.head(h_seq), (h,)
+        return float32_logits(self.head(h_seq)), (h,)
 
     def step(self, ids, state: State, context=()):
         h, _ = self.cell(self.embedding(ids), list(state))
-        return self.head(h), (h,), {}
+        return float32_logits(self.head(h)), (h,), {}
 
 
 class OutputFeedbackRNN(RecurrentLM):
@@ -73,17 +73,17 @@ class OutputFeedbackRNN(RecurrentLM):
         return (self.vocab_size,)
 
     def _logits(self, inputs, o):
-        return self.head(tf.tanh(self.embedding(inputs) + self.feedback(o)))
+        return float32_logits(self.head(tf.tanh(self.embedding(inputs) + self.feedback(o))))
 
     def call(self, inputs, state: State, targets=None, training: bool = False):
         if targets is None:  # free running: the model's own outputs, one step at a time
             return unroll(self, inputs, state)
         # Teacher forcing: o at step t is the one-hot target of step t-1, so all steps run at once.
-        feedback = tf.one_hot(targets, self.vocab_size)
+        feedback = tf.one_hot(targets, self.vocab_size, dtype=self.compute_dtype)
         o = tf.concat([state[0][:, None, :], feedback[:, :-1]], axis=1)
         return self._logits(inputs, o), (feedback[:, -1],)
 
     def step(self, ids, state: State, context=()):
         logits = self._logits(ids, state[0])
-        return logits, (tf.nn.softmax(logits),), {}
+        return logits, (tf.cast(tf.nn.softmax(logits), self.compute_dtype),), {}
 

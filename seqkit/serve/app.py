@@ -25,7 +25,7 @@ from seqkit.decoding.options import DecodeOptions
 from seqkit.errors import SeqkitError
 from seqkit.serve.batcher import Batcher, QueueFull, Timeout
 from seqkit.serve.limits import Limits
-from seqkit.serve.models import ENDPOINTS, WMD_KIND, Served
+from seqkit.serve.models import CLASSIFIER_KIND, ENDPOINTS, WMD_KIND, Served
 from seqkit.serve.schemas import (
     ClassifyRequest,
     ClassifyResponse,
@@ -108,7 +108,7 @@ async def sample(body: SampleRequest, request: Request) -> SampleResponse:
 
 async def classify(body: ClassifyRequest, request: Request) -> ClassifyResponse:
     """Label texts with a classifier run (as `seqkit classify --json`)."""
-    name, out = await service(request).run("cnn-sentiment", body.model, None, body.texts, len(body.texts),
+    name, out = await service(request).run(CLASSIFIER_KIND, body.model, None, body.texts, len(body.texts),
                                            sum(map(len, body.texts)))
     return ClassifyResponse(labels=[r["label"] for r in out], probabilities=[r["probs"] for r in out],
                             model=name)
@@ -122,7 +122,7 @@ async def wmd(body: WMDRequest, request: Request) -> WMDResponse:
 
 
 ROUTES = {"nmt": (translate, TranslateResponse), "char-rnn": (sample, SampleResponse),
-          "cnn-sentiment": (classify, ClassifyResponse), WMD_KIND: (wmd, WMDResponse)}
+          CLASSIFIER_KIND: (classify, ClassifyResponse), WMD_KIND: (wmd, WMDResponse)}
 
 
 async def health(request: Request) -> Health:

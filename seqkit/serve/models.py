@@ -16,7 +16,8 @@ from seqkit.errors import ConfigError
 from seqkit.serve.batcher import RunBatch
 
 WMD_KIND = "wmd"
-ENDPOINTS = {"nmt": "/translate", "char-rnn": "/sample", "cnn-sentiment": "/classify", WMD_KIND: "/wmd"}
+CLASSIFIER_KIND = "classifier"  # what CNN and linear runs are served as
+ENDPOINTS = {"nmt": "/translate", "char-rnn": "/sample", CLASSIFIER_KIND: "/classify", WMD_KIND: "/wmd"}
 WMD_BATCH = 64  # pairs per call: WMD is solved pair by pair, so this only bounds a call's length
 
 
@@ -68,12 +69,12 @@ def generator_model(name: str, run: Path, checkpoint: str) -> Served:
 
 
 def classifier_model(name: str, run: Path, checkpoint: str) -> Served:
-    """A classifier: items texts, results {'label', 'probs'}."""
+    """A classifier (a CNN or a linear run): items texts, results {'label', 'probs'}."""
     from seqkit.inference.classifier import classify, load_classifier
 
     clf = load_classifier(run, checkpoint)
     clf.probabilities(["."])  # compile now, not in the first request
-    return Served(name, "cnn-sentiment", lambda _, texts: classify(clf, texts), clf.cfg.eval_batch_size)
+    return Served(name, CLASSIFIER_KIND, lambda _, texts: classify(clf, texts), clf.batch_size)
 
 
 def wmd_model(vectors: Path) -> Served:
@@ -92,7 +93,8 @@ def wmd_model(vectors: Path) -> Served:
     return Served(vectors.name, WMD_KIND, distances, WMD_BATCH)
 
 
-LOADERS = {"nmt": translator_model, "char-rnn": generator_model, "cnn-sentiment": classifier_model}
+LOADERS = {"nmt": translator_model, "char-rnn": generator_model, "cnn-sentiment": classifier_model,
+           "linear": classifier_model}
 
 
 def load_models(runs: Sequence[str], checkpoint: str = "best", vectors: str | None = None) -> list[Served]:

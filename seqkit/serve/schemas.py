@@ -77,7 +77,7 @@ class WMDResponse(BaseModel):
 
 class ServedModel(BaseModel):
     name: str = Field(description="what the `model` field of a request names")
-    kind: str = Field(description="nmt, char-rnn, cnn-sentiment or wmd")
+    kind: str = Field(description="nmt, char-rnn, classifier (a CNN or linear run) or wmd")
     endpoint: str = Field(description="the endpoint that uses it")
     batch_size: int = Field(description="most items answered by one model call")
     calls: int = Field(description="model calls so far (fewer than requests when batching merged them)")

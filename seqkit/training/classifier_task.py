@@ -14,16 +14,16 @@ from seqkit.checkpoints import asset_source, prepare_run_dir
 from seqkit.config import CNNSentimentConfig
 from seqkit.data.labeled import (
     EpochBatches,
-    LabeledData,
     encode_tokens,
     label_ids,
     pad_batch,
     tokenize_texts,
+    train_valid_data,
 )
 from seqkit.data.vocab import SPECIALS, Vocab
 from seqkit.embeddings.vectors import load_vectors
 from seqkit.embeddings.word2vec import Word2VecOptions, word2vec_from_tokens
-from seqkit.errors import ConfigError, DataError
+from seqkit.errors import ConfigError
 from seqkit.fileio import atomic_write_text
 from seqkit.inference.classifier import (
     CLASSES_FILE,
@@ -31,36 +31,11 @@ from seqkit.inference.classifier import (
     compiled_probabilities,
     encode_texts,
     predict,
-    read_data,
     read_run_assets,
 )
-from seqkit.metrics.classification import scores
+from seqkit.metrics.classification import GOALS, validation_scores
 from seqkit.models.cnn_classifier import CNNClassifier, build_classifier
 from seqkit.training.trainer import set_seed, train_in_run
-
-
-def train_valid_data(cfg: CNNSentimentConfig) -> tuple[LabeledData, LabeledData]:
-    """(train, validation): the files given, or a seeded valid_fraction of --train held out.
-
-    Training data of one class is an error: the model could only ever answer that label, yet its
-    validation would score accuracy and macro-F1 1.0. So is a class that the hold-out takes whole."""
-    train = read_data(cfg.train, cfg)
-    if len(set(train.labels)) < 2:
-        raise DataError(f"{cfg.train}: every example has the label {train.labels[0]!r}; a classifier needs "
-                        "examples of at least two classes")
-    if cfg.valid:
-        return train, read_data(cfg.valid, cfg)
-    order = np.random.default_rng(cfg.seed).permutation(len(train))
-    cut = max(1, int(round(len(train) * cfg.valid_fraction)))
-    if cut >= len(train):
-        raise DataError(f"{cfg.train}: {len(train)} example(s) are too few to hold out validation data; "
-                        "give --valid FILE")
-    kept, held = train.subset(order[cut:]), train.subset(order[:cut])
-    lost = sorted(set(held.labels) - set(kept.labels))
-    if lost:
-        raise DataError(f"{cfg.train}: every example of class {lost[0]!r} fell in the held-out validation "
-                        "share, leaving none to train on; give more examples of it, or --valid FILE")
-    return kept, held
 
 
 def class_weights(labels: np.ndarray, num_classes: int) -> np.ndarray:
@@ -93,7 +68,7 @@ class ClassifierTask:
     validation accuracy, macro-F1 and loss."""
 
     unit = "examples"
-    goals = {"macro_f1": "max", "accuracy": "max", "loss": "min"}
+    goals = GOALS
 
     def __init__(self, cfg: CNNSentimentConfig, model: CNNClassifier, classes: Sequence[str],
                  train: tuple[list[np.ndarray], np.ndarray],
@@ -124,10 +99,8 @@ class ClassifierTask:
         return total, tf.size(y), carry
 
     def evaluate(self) -> dict[str, float]:
-        probs = predict(self._forward, self.valid_x, self.cfg.eval_batch_size)
-        s = scores(self.valid_y, probs.argmax(axis=1), self.classes)
-        nll = -np.mean(np.log(np.maximum(probs[np.arange(len(probs)), self.valid_y], 1e-12)))
-        return {"macro_f1": s["macro_f1"], "accuracy": s["accuracy"], "loss": float(nll)}
+        return validation_scores(self.valid_y, predict(self._forward, self.valid_x, self.cfg.eval_batch_size),
+                                 self.classes)
 
     def data_position(self) -> dict[str, np.ndarray]:
         return {"offset": np.array(self.order.offset, np.int64)}
@@ -153,7 +126,7 @@ def train_cnn_sentiment(cfg: CNNSentimentConfig, resume: bool = False, overwrite
     else:
         vocab, classes = Vocab.build(train_tokens, cfg.max_vocab, cfg.min_count), sorted(set(train.labels))
     embeddings, coverage = None, {}
-    if (cfg.vectors or cfg.word2vec) and not resume:  # a resumed run's embeddings come from its checkpoint
+    if (cfg.vectors or cfg.trains_word2vec) and not resume:  # a resumed run's come from its checkpoint
         vectors = load_vectors(cfg.vectors) if cfg.vectors else word2vec_from_tokens(
             train_tokens, Word2VecOptions(dim=cfg.embedding_dim, epochs=cfg.word2vec, min_count=2,
                                           seed=cfg.seed, skipgram=True))

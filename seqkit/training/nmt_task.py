@@ -33,6 +33,7 @@ from seqkit.errors import DataError
 from seqkit.inference.ensemble import Ensemble
 from seqkit.inference.translator import SIDES, Translator, vocab_path
 from seqkit.metrics.bleu import corpus_scores
+from seqkit.models.base import float32_logits
 from seqkit.models.seq2seq import Seq2Seq, build_seq2seq, set_output_prior
 from seqkit.training.trainer import set_seed, train_in_run
 
@@ -67,8 +68,8 @@ def save_codecs(run_dir: Path, codecs: Sequence[Codec]) -> None:
 # --- search ----------------------------------------------------------------------------------------
 def token_nll(logits: tf.Tensor, target: tf.Tensor, smoothing: float = 0.0) -> tf.Tensor:
     """Sum of the cross-entropies of logits [n, vocab] against target ids [n], smoothed toward uniform by
-    `smoothing`: (1 - s) * nll + s * mean over the vocabulary of -log p."""
-    logp = tf.nn.log_softmax(logits)
+    `smoothing`: (1 - s) * nll + s * mean over the vocabulary of -log p; in float32 under mixed precision."""
+    logp = tf.nn.log_softmax(float32_logits(logits))
     nll = -tf.gather(logp, target, batch_dims=1)
     if smoothing:
         nll = (1 - smoothing) * nll - smoothing * tf.reduce_mean(logp, -1)

@@ -8,6 +8,7 @@ detection, tqdm progress, TensorBoard scalars and metrics.jsonl.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import random
@@ -90,7 +91,8 @@ class InverseSqrt(keras.optimizers.schedules.LearningRateSchedule):
 
 def make_optimizer(cfg: TrainConfig, run_steps: float = math.inf) -> keras.optimizers.Optimizer:
     """Adam or SGD with the configured schedule and global-norm clipping; decay_steps 0 means the
-    whole run (`run_steps`)."""
+    whole run (`run_steps`). For mixed_float16 it is wrapped in dynamic loss scaling: float16 gradients
+    underflow without it (bfloat16 has float32's range and needs none)."""
     lr: float | keras.optimizers.schedules.LearningRateSchedule = cfg.learning_rate
     decay_steps = cfg.decay_steps or run_steps
     if cfg.schedule in ("exponential", "cosine") and not math.isfinite(decay_steps):
@@ -107,9 +109,24 @@ def make_optimizer(cfg: TrainConfig, run_steps: float = math.inf) -> keras.optim
     elif cfg.schedule == "inverse-sqrt":
         lr = InverseSqrt(cfg.learning_rate, cfg.warmup_steps)
     clip = cfg.clip_norm or None
-    if cfg.optimizer == "sgd":
-        return keras.optimizers.SGD(lr, global_clipnorm=clip)
-    return keras.optimizers.Adam(lr, global_clipnorm=clip)
+    kind = keras.optimizers.SGD if cfg.optimizer == "sgd" else keras.optimizers.Adam
+    optimizer = kind(lr, global_clipnorm=clip)  # clips the unscaled gradients under loss scaling too
+    if cfg.precision == "mixed_float16":
+        return keras.optimizers.LossScaleOptimizer(optimizer)
+    return optimizer
+
+
+@contextlib.contextmanager
+def precision(policy: str) -> Iterator[None]:
+    """Layers made inside compute under the Keras dtype policy `policy` (their weights stay float32); the
+    previous global policy comes back after, so one run's precision never leaks into the next one built
+    in the same process (nor into inference, which builds its models in float32)."""
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy(policy)
+    try:
+        yield
+    finally:
+        keras.config.set_dtype_policy(previous)
 
 
 def selected_metric(task: Task, cfg: TrainConfig) -> tuple[str, str]:
@@ -121,10 +138,11 @@ def selected_metric(task: Task, cfg: TrainConfig) -> tuple[str, str]:
 
 
 def stop_step(task: Task, cfg: TrainConfig) -> float:
-    """The step training ends at: the first of max_steps and epochs that is set (inf: max_time only)."""
+    """The step training ends at: the first of max_steps and epochs that is set (inf: max_time only); epochs
+    last at least min_steps, so that small data gets more passes."""
     limits = [cfg.max_steps] if cfg.max_steps else []
     if cfg.epochs:
-        limits.append(cfg.epochs * task.steps_per_epoch)
+        limits.append(max(cfg.epochs * task.steps_per_epoch, cfg.min_steps))
     return min(limits) if limits else math.inf
 
 
@@ -202,7 +220,10 @@ class Trainer:
             everyone = tf.distribute.get_replica_context().all_reduce(
                 tf.distribute.ReduceOp.SUM, tf.cast(count, loss_sum.dtype))
             loss = loss_sum / tf.stop_gradient(everyone)
-        grads = tape.gradient(loss, variables)
+            # Loss scaling (mixed_float16; the loss itself otherwise): apply_gradients divides the
+            # gradients by the same scale, and skips a step whose scaled gradients overflowed.
+            scaled = self.optimizer.scale_loss(loss)
+        grads = tape.gradient(scaled, variables)
         self.optimizer.apply_gradients(zip(grads, variables))
         return loss_sum, count, carry
 
@@ -302,12 +323,12 @@ class Trainer:
 def train_in_run(cfg: TrainConfig, resume: bool, overwrite: bool, build_task: Callable[[], Task],
                  save_assets: Callable[[Path], None]) -> dict:
     """The lifecycle every `train_*` shares, once prepare_run_dir has checked the run and the data has
-    been read (so bad input loses nothing): build the task under the strategy; restore on resume, else
-    empty an overwritten run and start from the --init-from run's weights; write config.yaml, data.json
-    and the vocabulary files beside the checkpoints; fit. Returns the last validation metrics plus the
-    best checkpoint's step and metric."""
+    been read (so bad input loses nothing): build the task under the strategy and cfg.precision; restore
+    on resume, else empty an overwritten run and start from the --init-from run's weights; write
+    config.yaml, data.json and the vocabulary files beside the checkpoints; fit. Returns the last
+    validation metrics plus the best checkpoint's step and metric."""
     strategy = distribute.make_strategy(cfg.strategy)
-    with strategy.scope():
+    with strategy.scope(), precision(cfg.precision):
         task = build_task()
     trainer = Trainer(task, cfg, strategy)
     ckpts = CheckpointDir(cfg.run)

@@ -13,7 +13,7 @@ import keras
 import tensorflow as tf
 
 from seqkit.models.attention import build_attention
-from seqkit.models.base import Extras, State
+from seqkit.models.base import Extras, State, float32_logits
 from seqkit.models.decoders.base import Context
 from seqkit.models.encoders.base import Encoded
 
@@ -64,7 +64,8 @@ class RNNDecoder(keras.layers.Layer):
 
     def initial_state(self, cell_state: tuple, batch: tf.Tensor) -> State:
         """The bridged cell state, then a zero attentional vector for input feeding."""
-        return tuple(cell_state) + ((tf.zeros([batch, self.units]),) if self.input_feeding else ())
+        return tuple(cell_state) + ((tf.zeros([batch, self.units], self.compute_dtype),)
+                                    if self.input_feeding else ())
 
     def vector_step(self, x: tf.Tensor, state: State, context: Context,
                     training: bool = False) -> tuple[tf.Tensor, State, tf.Tensor]:
@@ -85,14 +86,15 @@ class RNNDecoder(keras.layers.Layer):
 
     def step(self, ids: tf.Tensor, state: State, context: Context) -> tuple[tf.Tensor, State, Extras]:
         vector, state, weights = self.vector_step(self.embedding(ids), state, context)
-        return self.output_layer(vector), state, {"attention": weights}
+        return float32_logits(self.output_layer(vector)), state, {"attention": tf.cast(weights, tf.float32)}
 
     def call(self, tgt_in: tf.Tensor, state: State, context: Context,
              training: bool = False) -> tuple[tf.Tensor, tf.Tensor]:
         """Teacher forcing: the attentional vectors [batch, tgt, units] that `output_layer` turns into
         logits (left to the caller, which may skip padding), and attention weights [batch, tgt, src]."""
         x = tf.transpose(self.dropout(self.embedding(tgt_in), training=training), [1, 0, 2])
-        first = (state, tf.zeros([tf.shape(tgt_in)[0], self.units]), tf.zeros(tf.shape(context.mask)))
+        first = (state, tf.zeros([tf.shape(tgt_in)[0], self.units], self.compute_dtype),
+                 tf.zeros(tf.shape(context.mask), self.compute_dtype))
 
         def one(carry, x_t):
             vector, new_state, weights = self.vector_step(x_t, carry[0], context, training)

@@ -12,7 +12,7 @@ import keras
 import tensorflow as tf
 
 from seqkit.decoding.defaults import MAX_OUTPUT
-from seqkit.models.base import Extras, State
+from seqkit.models.base import Extras, State, float32_logits
 from seqkit.models.encoders.base import Encoded
 from seqkit.models.transformer import TransformerStack, causal_mask
 
@@ -69,7 +69,7 @@ class TransformerDecoder(TransformerStack):
 
     def initial_state(self, cell_state: tuple, batch: tf.Tensor) -> State:
         """Position 0 and an empty cache, which grows by one position a step."""
-        empty = tf.zeros([batch, 0, self.dim])
+        empty = tf.zeros([batch, 0, self.dim], self.compute_dtype)
         return tf.zeros([batch], tf.int32), ((empty, empty),) * len(self.blocks)
 
     def _cross(self, context: CrossContext):
@@ -78,7 +78,8 @@ class TransformerDecoder(TransformerStack):
     def step(self, ids: tf.Tensor, state: State, context: CrossContext) -> tuple[tf.Tensor, State, Extras]:
         position, caches = state
         x, caches, weights = self.run_step(ids, position, caches, self._cross(context), grow=True)
-        return self.output_layer(x), (position + 1, caches), {"attention": tf.reduce_mean(weights, 1)[:, 0]}
+        attention = tf.cast(tf.reduce_mean(weights, 1)[:, 0], tf.float32)
+        return float32_logits(self.output_layer(x)), (position + 1, caches), {"attention": attention}
 
     def call(self, tgt_in: tf.Tensor, state: State, context: CrossContext,
              training: bool = False) -> tuple[tf.Tensor, tf.Tensor]:

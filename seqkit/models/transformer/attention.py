@@ -16,6 +16,7 @@ import tensorflow as tf
 from seqkit.errors import ConfigError
 
 NEG = -1e9  # a score that softmax turns into exactly 0 in float32
+# (in float16, where -1e9 overflows to -inf, its lowest finite value instead)
 
 
 class MultiHeadAttention(keras.layers.Layer):
@@ -41,7 +42,7 @@ class MultiHeadAttention(keras.layers.Layer):
         k_len] is False where a query must not look."""
         q, k, v = self._split(q), self._split(k), self._split(v)
         scores = tf.einsum("bqhd,bkhd->bhqk", q, k) / math.sqrt(self.dim // self.heads)
-        weights = tf.nn.softmax(tf.where(mask[:, None], scores, NEG))
+        weights = tf.nn.softmax(tf.where(mask[:, None], scores, max(NEG, float(scores.dtype.min))))
         out = tf.einsum("bhqk,bkhd->bqhd", self.dropout(weights, training=training), v)
         shape = tf.shape(out)
         return self.output_dense(tf.reshape(out, [shape[0], shape[1], self.dim])), weights

@@ -36,8 +36,8 @@ class Positions(keras.layers.Layer):
         if self.table is not None:
             return self.table(tf.minimum(positions, self.max_positions - 1))
         rates = tf.exp(tf.range(0, self.dim, 2, tf.float32) * (-math.log(10000.0) / self.dim))
-        angles = tf.cast(positions, tf.float32)[..., None] * rates
-        return tf.concat([tf.sin(angles), tf.cos(angles)], -1)[..., :self.dim]
+        angles = tf.cast(positions, tf.float32)[..., None] * rates  # float32: float16 angles lose the phase
+        return tf.cast(tf.concat([tf.sin(angles), tf.cos(angles)], -1)[..., :self.dim], self.compute_dtype)
 
 
 class FeedForward(keras.layers.Layer):
