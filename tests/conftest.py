@@ -65,6 +65,34 @@ def toy_parallel(tmp_path_factory) -> dict[str, Path]:
     return files
 
 
+# The session's NMT runs (they are never written into): a translator loaded from one of them (or from an
+# ensemble of them) is the same each time, so it is loaded once a session, and the searches compiled on its
+# models (seqkit.inference.translator.compiled_search, one per option set) are reused by every later test.
+SHARED_NMT_RUNS: set[str] = set()
+
+
+@pytest.fixture(scope="session")
+def shared_runs_load_once():
+    """From the first session NMT run on, load_translator caches the loads of session runs only (every
+    other run, as one in a test's tmp_path, loads anew)."""
+    from seqkit import api
+    from seqkit.inference import translator
+
+    real, loaded = translator.load_translator, {}
+
+    def load(runs, which: str = "best"):
+        names = (runs,) if isinstance(runs, (str, Path)) else tuple(runs)
+        key = (tuple(str(Path(r)) for r in names), which)
+        if not set(key[0]) <= SHARED_NMT_RUNS:
+            return real(runs, which)
+        return loaded[key] if key in loaded else loaded.setdefault(key, real(runs, which))
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(translator, "load_translator", load)
+        patch.setattr(api, "load_translator", load)
+        yield
+
+
 def _train_nmt_run(path: Path, data: dict[str, Path], **overrides) -> Path:
     from seqkit.config import NMTConfig
     from seqkit.training.nmt_task import train_nmt
@@ -74,17 +102,18 @@ def _train_nmt_run(path: Path, data: dict[str, Path], **overrides) -> Path:
                   units=32, embedding_dim=16, batch_tokens=300, eval_every=60, max_steps=120,
                   learning_rate=0.01, dropout=0.0, label_smoothing=0.0, seed=1, eval_beam=3)
     train_nmt(NMTConfig(**(values | overrides)))
+    SHARED_NMT_RUNS.add(str(path))
     return path
 
 
 @pytest.fixture(scope="session")
-def nmt_run(toy_parallel, tmp_path_factory) -> Path:
+def nmt_run(toy_parallel, tmp_path_factory, shared_runs_load_once) -> Path:
     """A tiny attentional NMT run with a word vocabulary that has learnt the toy mapping."""
     return _train_nmt_run(tmp_path_factory.mktemp("runs") / "nmt", toy_parallel)
 
 
 @pytest.fixture(scope="session")
-def nmt_sp_run(toy_parallel, tmp_path_factory) -> Path:
+def nmt_sp_run(toy_parallel, tmp_path_factory, shared_runs_load_once) -> Path:
     """A shorter-trained one with a joint sentencepiece unigram vocabulary (for the in-graph tokenizer of
     exports: it need not translate well)."""
     return _train_nmt_run(tmp_path_factory.mktemp("runs") / "nmt_sp", toy_parallel, vocab_type="unigram",
@@ -127,6 +156,6 @@ def classifier_run(tmp_path_factory) -> Path:
         (d / name).write_text("\n".join(rows) + "\n", encoding="utf-8")
     cfg = CNNSentimentConfig(run=str(d / "run"), train=str(d / "train.csv"), valid=str(d / "val.csv"),
                              maps=16, embedding_dim=16, widths="2,3", batch_size=32, learning_rate=2e-2,
-                             epochs=4, log_every=1, seed=1)
+                             epochs=4, min_steps=0, word2vec=0, log_every=1, seed=1)
     train_cnn_sentiment(cfg)
     return d / "run"

@@ -35,9 +35,10 @@ def test_loss_falls_on_real_text(tiny_cfg) -> None:
 
 @pytest.mark.parametrize("cell", ["lstm", "rnn2", "transformer"])
 def test_resume_equals_uninterrupted_training(tiny_cfg, tmp_path, cell) -> None:
-    straight = tiny_cfg(run=str(tmp_path / "straight"), cell=cell, dropout=0.3, layers=2)
+    model = dict(cell=cell, dropout=0.3, layers=2, model_dim=32, heads=2, ff_dim=64)  # sizes: transformer's
+    straight = tiny_cfg(run=str(tmp_path / "straight"), **model)
     train_char_rnn(straight)
-    part = tiny_cfg(run=str(tmp_path / "resumed"), cell=cell, dropout=0.3, layers=2, max_steps=10)
+    part = tiny_cfg(run=str(tmp_path / "resumed"), **model, max_steps=10)
     train_char_rnn(part)
     part.max_steps = 20
     train_char_rnn(part, resume=True)
