@@ -22,7 +22,6 @@ training texts first (--word2vec 10); its time counts as training.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import tempfile
 import time
@@ -35,6 +34,7 @@ from seqkit.data.labeled import read_labeled
 from seqkit.inference.classifier import load_classifier
 from seqkit.metrics.classification import scores
 from seqkit.training.classifier_task import train_cnn_sentiment
+from seqkit.training.cross_validation import write_csv
 from seqkit.training.linear_task import train_linear
 
 SHARED = Path(__file__).resolve().parents[2] / "shared/data"
@@ -61,11 +61,7 @@ def throughput(predict, texts: list[str], repeats: int = 3) -> float:
 def sample(train_csv: Path, n: int, seed: int, out: Path) -> Path:
     """A seeded sample of n examples of a label,text CSV, in file order."""
     data = read_labeled(train_csv)
-    keep = np.sort(np.random.default_rng(seed).choice(len(data), n, replace=False))
-    with open(out, "w", encoding="utf-8", newline="") as f:
-        w = csv.writer(f)
-        w.writerow(["label", "text"])
-        w.writerows([data.labels[i], data.texts[i]] for i in keep)
+    write_csv(out, data, np.sort(np.random.default_rng(seed).choice(len(data), n, replace=False)))
     return out
 
 
