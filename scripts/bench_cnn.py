@@ -6,7 +6,9 @@ the linear model) and scored on ../shared/data/tweets/dev.csv (3,694 tweets), wh
 before. Two training sets: `large`, the tweets' whole training split (29,739), and `small`, a seeded
 3,200-tweet sample of it (the size of many users' own data). Each row reports dev accuracy and macro-F1,
 training seconds, and classification throughput (texts/s end to end: tokenize, encode, model; batch
-256; best of 3), all measured in this one process on this machine.
+256; best of 3), all measured in this one process on this machine; a CNN row also its training step's
+GFLOP/s (seqkit.metrics.flops: the forward and backward products over the training texts' tokens) as a
+share of tf.matmul's rate at the widest convolution's product and at 2048 x 2048, measured right after.
 
 Rows: `linear` (`seqkit train linear` defaults: TF-IDF word 1-2-grams + character 2-5-grams, logistic
 regression with C chosen on the held-out 10%), `cnn` (`seqkit train cnn-sentiment` defaults),
@@ -33,6 +35,8 @@ from seqkit.config import CNNSentimentConfig, LinearConfig
 from seqkit.data.labeled import read_labeled
 from seqkit.inference.classifier import load_classifier
 from seqkit.metrics.classification import scores
+from seqkit.metrics.curves import training_rate
+from seqkit.metrics.flops import classifier_forward, efficiency, matmul_reference, train_flops
 from seqkit.training.classifier_task import train_cnn_sentiment
 from seqkit.training.cross_validation import write_csv
 from seqkit.training.linear_task import train_linear
@@ -65,6 +69,16 @@ def sample(train_csv: Path, n: int, seed: int, out: Path) -> Path:
     return out
 
 
+def step_efficiency(clf, train: Path, run: Path) -> dict:
+    """The CNN's training GFLOP/s (from its logged examples/s) and its shares of tf.matmul's rates."""
+    lengths = np.array([len(ids) for ids in clf.encode(read_labeled(train).texts)])
+    per_text = train_flops(classifier_forward(clf.model, lengths.mean(), 1))
+    # The widest filter as one matmul: a batch's positions x (width x embedding) x maps.
+    conv = max(clf.model.convs, key=lambda c: c.kernel_size[0]).kernel.shape
+    shape = (int(clf.cfg.batch_size * lengths.mean()), int(conv[0] * conv[1]), int(conv[2]))
+    return efficiency(per_text, training_rate(run, "examples"), matmul_reference(shape))
+
+
 def run_row(cls, settings: dict, train: Path, run: Path, dev, seed: int) -> dict:
     """Train one configuration, reload its run as `classify` does, and score and time it on dev."""
     cfg = cls(train=str(train), run=str(run), seed=seed, **settings)
@@ -78,7 +92,8 @@ def run_row(cls, settings: dict, train: Path, run: Path, dev, seed: int) -> dict
     s = scores(np.array(y), clf.probabilities(dev.texts, 256).argmax(axis=1), clf.classes)
     return {"accuracy": s["accuracy"], "macro_f1": s["macro_f1"], "train_s": seconds,
             "texts_per_s": throughput(lambda texts: clf.probabilities(texts, 256), dev.texts),
-            **{k: result[k] for k in ("best_step", "step", "c") if k in result}}
+            **{k: result[k] for k in ("best_step", "step", "c") if k in result},
+            **(step_efficiency(clf, train, run) if cls is CNNSentimentConfig else {})}
 
 
 def main() -> None:
@@ -101,8 +116,9 @@ def main() -> None:
             cls, settings = ROWS[name]
             r = run_row(cls, settings, trains[size], runs / f"{size}-{name}", dev, args.seed)
             results[f"{size}/{name}"] = r
+            step = f"  step {r['train_gflops']} GFLOP/s, {r['of_peak']:.0%} of peak" if "of_peak" in r else ""
             print(f"{size:>5} {name:>15}: dev accuracy {r['accuracy']:.4f}  macro-F1 {r['macro_f1']:.4f}  "
-                  f"train {r['train_s']:.0f} s  classify {r['texts_per_s']:,.0f} texts/s", flush=True)
+                  f"train {r['train_s']:.0f} s  classify {r['texts_per_s']:,.0f} texts/s{step}", flush=True)
     print("RESULT " + json.dumps({k: {m: round(v, 4) if isinstance(v, float) else v for m, v in r.items()}
                                   for k, r in results.items()}))
 

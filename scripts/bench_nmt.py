@@ -7,7 +7,10 @@ with beam 5 (sacrebleu, detokenized), validation perplexity, training target tok
 logged windows, evaluation excluded) and beam-5 decoding sentences/s (the whole validation set, batch
 64, best of 3), as the
 model translates and with every output forced to 40 tokens (equal work for any model or toolkit: Joey
-NMT's min = max output length).
+NMT's min = max output length); and the training step's GFLOP/s (seqkit.metrics.flops: the forward and
+backward matrix products of the training pairs, padding not counted) as a share of tf.matmul's rate on
+this machine, measured in the same process after training, at the decoder's largest product and at
+2048 x 2048.
 
 Configurations: `joey` is the reference's size (bi-LSTM 256 each way, LSTM 256 decoder, Luong general
 attention, input feeding, joint sentencepiece unigram 8k, batches of 2,000 tokens); `--compare` adds the
@@ -30,11 +33,15 @@ import json
 import time
 from pathlib import Path
 
+import numpy as np
+
 from seqkit.config import NMTConfig
 from seqkit.data.parallel import read_parallel
 from seqkit.decoding.options import DecodeOptions
 from seqkit.inference.translator import load_translator
 from seqkit.metrics.bleu import corpus_scores
+from seqkit.metrics.curves import training_rate
+from seqkit.metrics.flops import efficiency, largest_product, matmul_reference, seq2seq_forward, train_flops
 from seqkit.training.nmt_task import train_nmt
 
 BIBLE = Path(__file__).resolve().parents[2] / "shared/data/bible_es_en"
@@ -59,11 +66,18 @@ def decode_rate(translator, lines: list[str], options: DecodeOptions, repeats: i
     return out, len(lines) / best
 
 
-def train_rate(run: Path) -> float:
-    """Mean target tokens/s over the training log windows."""
-    rates = [r["tokens_per_s"] for r in map(json.loads, (run / "metrics.jsonl").read_text().splitlines())
-             if r["split"] == "train"]
-    return sum(rates) / len(rates)
+def step_efficiency(translator, cfg: NMTConfig, tokens_per_s: float) -> dict:
+    """GFLOP/s of training at `tokens_per_s` target tokens/s, and its shares of tf.matmul's rates."""
+    pairs = read_parallel(cfg.src, cfg.tgt)
+    src = np.array([len(translator.src.encode(line)) for line in pairs.src])
+    tgt = np.array([len(translator.tgt.encode(line)) + 1 for line in pairs.tgt])  # + </s>
+    model = translator.ensemble.models[0]
+    per_token = train_flops(seq2seq_forward(model, cfg, src, tgt)) / tgt.sum()
+    # A Transformer applies its kernels to every token of a batch at once, a recurrent decoder to one
+    # token of each sentence per step.
+    sentences = cfg.batch_size or cfg.batch_tokens / tgt.mean()
+    rows = int(sentences * tgt.mean() if cfg.decoder == "transformer" else sentences)
+    return efficiency(per_token, tokens_per_s, matmul_reference(largest_product(model.decoder, rows)))
 
 
 def bench(name: str, cfg: NMTConfig, train: bool = True) -> dict:
@@ -75,7 +89,7 @@ def bench(name: str, cfg: NMTConfig, train: bool = True) -> dict:
     valid = read_parallel(cfg.valid_src, cfg.valid_tgt)
     translator = load_translator(cfg.run)
     row = {"config": name, "minutes": round(minutes, 1),
-           "train_tokens_per_s": round(train_rate(Path(cfg.run)))}
+           "train_tokens_per_s": round(training_rate(cfg.run, "tokens"))}
     for beam in (1, 5):
         hyps, rate = decode_rate(translator, valid.src, DecodeOptions(beam=beam))
         scores = corpus_scores(hyps, [valid.tgt])
@@ -88,6 +102,7 @@ def bench(name: str, cfg: NMTConfig, train: bool = True) -> dict:
     best = json.loads((Path(cfg.run) / "checkpoints/best.json").read_text())
     evals = [r for r in map(json.loads, (Path(cfg.run) / "metrics.jsonl").read_text().splitlines())
              if r["split"] == "valid" and r["step"] == best["step"]]
+    row |= step_efficiency(translator, cfg, row["train_tokens_per_s"])
     row |= {"best_step": best["step"], "valid_ppl": round(evals[-1]["ppl"], 2) if evals else None,
             "signature": scores["bleu_signature"]}
     print(json.dumps(row), flush=True)

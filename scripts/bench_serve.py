@@ -187,6 +187,9 @@ def main() -> None:
         ref = cli.get(clients)
         reference = ref.row() + [f"{level.rate / ref.rate:.0f}x"] if ref else ["-"] * 4
         print("| " + " | ".join([str(clients), *level.row(), f"{level.batch:.1f}", *reference]) + " |")
+    from seqkit.metrics.flops import matmul_reference  # last, in this process, once the server has stopped
+
+    matmul_reference()
 
 
 if __name__ == "__main__":

@@ -155,6 +155,9 @@ def main() -> None:
           f"({rates['pot'] / rates['gensim']:.1f}x, max|diff| {diffs['pot']:.1e}); "
           f"knn {seqkit_ms:.1f} ms/query vs gensim {gensim_ms:,.0f} ms ({gensim_ms / seqkit_ms:.0f}x); "
           f"identical neighbours: {all(matches)}")
+    from seqkit.metrics.flops import matmul_reference  # last: TensorFlow must not share the timed runs
+
+    matmul_reference()
 
 
 if __name__ == "__main__":

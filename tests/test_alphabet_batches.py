@@ -127,3 +127,24 @@ def test_encode_in_chunks_reports_the_global_position(monkeypatch) -> None:
     assert a.decode(a.encode(text)) == text
     with pytest.raises(DataError, match="at position 23"):
         a.encode(text[:23] + "!" + text[24:])
+
+
+@pytest.mark.parametrize("symbols", [None, 300])  # the text's own alphabet (uint8), one of 300 (uint16)
+def test_narrow_ids_give_the_batches_of_int64_ids(shakespeare_slice: str, symbols) -> None:
+    text = shakespeare_slice[:4000]
+    extra = "".join(chr(0x4E00 + i) for i in range(symbols or 0))
+    alphabet = Alphabet.from_text(text, extra)
+    narrow = alphabet.encode(text)
+    assert narrow.dtype == (np.uint16 if symbols else np.uint8)
+    wide = narrow.astype(np.int64)
+    a, b = CursorBatches(narrow, 7, 10, reset_every=3), CursorBatches(wide, 7, 10, reset_every=3)
+    for _ in range(70):  # past the end of the text: the cursors wrap around
+        for p, q in zip(next(a), next(b), strict=True):
+            assert p.dtype == q.dtype
+            np.testing.assert_array_equal(p, q)
+    np.testing.assert_array_equal(a.cursors, b.cursors)
+    pairs = zip(eval_windows(narrow, 5, 64), eval_windows(wide, 5, 64), strict=True)
+    for (x, y), (wx, wy) in pairs:
+        assert x.dtype == wx.dtype == np.int32
+        np.testing.assert_array_equal(x, wx)
+        np.testing.assert_array_equal(y, wy)

@@ -163,6 +163,7 @@ NUMBERS = [  # zero, negative, NaN, out of range
     ("train char-lm --data {text} --run {new} --seq-len 0", "seq_len must be at least 1, not 0"),
     ("train char-lm --data {text} --run {new} --learning-rate nan", "learning_rate must be positive"),
     ("train char-lm --data {text} --run {new} --valid-fraction 1", "valid_fraction must be in (0, 1)"),
+    ("train char-lm --data {text} --run {new} --valid-chars -1", "valid_chars cannot be negative, not -1"),
     ("train char-lm --data {text} --run {new} --seq-len 10000 --units 8",
      "batch size 64 x unrollings 10000 needs at least"),
     ("train cnn-sentiment --train {train_csv} --run {new} --batch-size 0", "batch_size must be at least 1"),

@@ -19,7 +19,7 @@ import yaml
 from seqkit.checkpoints import RUN_FILES, checkpoint_path, read_run_config, save_variables
 from seqkit.cli.main import build_parser, main
 from seqkit.cli.train import config_for
-from seqkit.config import CONFIG_KINDS, CNNSentimentConfig, NMTConfig, from_dict
+from seqkit.config import CONFIG_KINDS, VALID_CHARS, CharRNNConfig, CNNSentimentConfig, NMTConfig, from_dict
 from seqkit.errors import CheckpointError, ConfigError, DataError
 from seqkit.training.char_lm_task import train_char_rnn
 from seqkit.training.classifier_task import train_cnn_sentiment
@@ -91,6 +91,20 @@ def test_old_names_of_the_validation_settings_still_work(tmp_path, capsys) -> No
         from_dict({"kind": "cnn-sentiment", "train": "t.csv", "val": "v.csv", "valid": "w.csv"})
     (tmp_path / "config.yaml").write_text("kind: nmt\nsrc: a\ntgt: b\ndev_src: c\ndev_tgt: d\ndev_size: 9\n")
     assert read_run_config(tmp_path, NMTConfig).valid_size == 9  # a run saved before the rename
+
+
+def test_valid_chars_is_checked_and_runs_from_before_it_score_the_whole_split(tmp_path) -> None:
+    with pytest.raises(ConfigError, match="valid_chars cannot be negative, not -1"):
+        CharRNNConfig(valid_chars=-1).validate()
+    with pytest.raises(ConfigError, match="valid_chars 1 leaves no character to predict"):
+        from_dict({"kind": "char-rnn", "valid_chars": 1})
+    assert CharRNNConfig().valid_chars == VALID_CHARS == 1_000_000
+    old = CharRNNConfig(run=str(tmp_path)).to_dict()
+    del old["valid_chars"]
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(old))
+    assert read_run_config(tmp_path, CharRNNConfig).valid_chars == 0  # so --resume goes on as it began
+    assert read_run_config(tmp_path).valid_chars == 0
+    assert from_dict(old).valid_chars == VALID_CHARS  # a --config file or API dict: today's default
 
 
 def test_model_and_data_fields_name_config_fields() -> None:

@@ -24,6 +24,7 @@ class ScriptedTask:
     unit = "examples"
     batch_size = 4
     steps_per_epoch = 5
+    xla = False
     goals = {"score": "max", "error": "min"}
 
     def __init__(self, script: list[float]) -> None:

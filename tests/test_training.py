@@ -13,8 +13,10 @@ from seqkit.api import train_char_rnn
 from seqkit.checkpoints import CheckpointDir
 from seqkit.data.alphabet import Alphabet
 from seqkit.errors import CheckpointError, TrainingError
+from seqkit.inference.sampler import load_language_model
+from seqkit.metrics.perplexity import lm_nats
 from seqkit.models import build_char_model
-from seqkit.training.char_lm_task import CharLMTask
+from seqkit.training.char_lm_task import CharLMTask, load_texts
 from seqkit.training.trainer import Trainer
 
 
@@ -120,3 +122,27 @@ def test_reset_streams_start_from_the_zero_state(tiny_cfg) -> None:
     _, warm_state = model(x, warm)
     np.testing.assert_allclose(state[0][0], zero_state[0][0], atol=1e-6)  # stream 0 was reset
     np.testing.assert_allclose(state[0][1], warm_state[0][1], atol=1e-6)  # stream 1 carried its state
+
+
+def test_narrow_ids_score_as_int64_ids(tiny_cfg, shakespeare_slice) -> None:
+    cfg = tiny_cfg()
+    alphabet = Alphabet.from_text(shakespeare_slice)
+    ids = alphabet.encode(shakespeare_slice[:3001])
+    assert ids.dtype == np.uint8
+    model = build_char_model(cfg, len(alphabet))
+    narrow = lm_nats(model, ids, 8, 64)
+    assert narrow == lm_nats(model, ids.astype(np.int64), 8, 64)
+    assert narrow["chars"] == 3000  # 8 streams of 375 targets
+
+
+def test_valid_chars_caps_what_validation_scores(tiny_cfg) -> None:
+    cfg = tiny_cfg(max_steps=3, eval_every=0, valid_chars=2500)
+    last = train_char_rnn(cfg)
+    _, valid = load_texts(cfg)  # the held-out 6,000 characters
+    _, alphabet, model = load_language_model(cfg.run, "latest")
+    ids = alphabet.encode(valid)
+    capped = lm_nats(model, ids[:2500], cfg.eval_batch_size, 256)
+    assert (last["loss"], last["bpc"]) == (capped["loss"], capped["bpc"])
+    records = [json.loads(line) for line in open(Path(cfg.run) / "metrics.jsonl")]
+    assert [r["loss"] for r in records if r["split"] == "valid"] == [capped["loss"]]
+    assert len(valid) > 2500 and lm_nats(model, ids, cfg.eval_batch_size, 256)["loss"] != capped["loss"]

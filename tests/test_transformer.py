@@ -152,8 +152,8 @@ def test_presets_fill_what_the_user_left_out() -> None:
     assert (cfg.encoder, cfg.decoder, cfg.layers, cfg.schedule, cfg.tie_embeddings) == \
         ("transformer", "transformer", 2, "inverse-sqrt", True)
     assert NMTConfig.with_presets(src="s", tgt="t") == NMTConfig(src="s", tgt="t")
-    char = CharRNNConfig.with_presets(cell="transformer", seq_len=64)
-    assert (char.layers, char.seq_len, char.warmup_steps) == (4, 64, 100)
+    char = CharRNNConfig.with_presets(cell="transformer", seq_len=32)
+    assert (char.layers, char.seq_len, char.batch_size, char.warmup_steps) == (4, 32, 12, 100)
 
 
 def test_inconsistent_transformer_settings_are_config_errors() -> None:

@@ -50,6 +50,14 @@ def read_records(run: str | Path) -> list[dict]:
     return records
 
 
+def training_rate(run: str | Path, unit: str) -> float:
+    """Mean `unit`s per second (chars, tokens, examples) over a run's logged training windows."""
+    rates = [r[f"{unit}_per_s"] for r in read_records(run) if r["split"] == "train"]
+    if not rates:
+        raise CheckpointError(f"{run}: no training window logged yet (train longer or lower --log-every)")
+    return sum(rates) / len(rates)
+
+
 def run_labels(runs: Sequence[str | Path]) -> list[str]:
     """Legend names: each run's folder name, with its parent's where two runs share a name."""
     names = [Path(r).resolve().name for r in runs]

@@ -27,6 +27,11 @@ def load_texts(cfg: CharRNNConfig) -> tuple[str, str]:
     return text[:cut], text[cut:]
 
 
+def validation_ids(ids: np.ndarray, valid_chars: int) -> np.ndarray:
+    """The first `valid_chars` ids of the validation split (0: all of them), copied so the rest is freed."""
+    return ids[:valid_chars].copy() if 0 < valid_chars < len(ids) else ids
+
+
 def make_alphabet(cfg: CharRNNConfig, train: str, valid: str) -> Alphabet:
     """The preset or the characters of train and valid together (so validation has no unknowns)."""
     if cfg.alphabet == "text8":
@@ -44,6 +49,7 @@ class CharLMTask:
                  valid_ids: np.ndarray, model: RecurrentLM) -> None:
         self.cfg, self.alphabet, self.model = cfg, alphabet, model
         self.steps_per_epoch = max(1, len(train_ids) // (cfg.batch_size * cfg.seq_len))
+        self.xla = model.xla_speeds_up  # batches are always [batch_size, seq_len]
         self.valid_ids = valid_ids
         self.stream = CursorBatches(train_ids, cfg.batch_size, cfg.seq_len, cfg.reset_every)
         self._forward = compiled_forward(model)
@@ -63,7 +69,8 @@ class CharLMTask:
 
     def evaluate(self) -> dict[str, float]:
         """Stateful over windows of 256 for recurrent models; a Transformer reads windows of its context
-        (seq_len) on their own, as it trains."""
+        (seq_len) on their own, as it trains. Over `valid_ids`: train_char_rnn keeps the first
+        cfg.valid_chars of the split."""
         window = 256 if self.model.carries_state else self.cfg.seq_len
         m = lm_nats(self.model, self.valid_ids, self.cfg.eval_batch_size, window, self._forward,
                     reset=not self.model.carries_state)
@@ -92,8 +99,13 @@ def train_char_rnn(cfg: CharRNNConfig, resume: bool = False, overwrite: bool = F
         what = f"{'resuming' if resume else 'from'} {source}, whose alphabet has {len(alphabet)} symbols"
     else:
         alphabet, what = make_alphabet(cfg, train, valid), "alphabet"
+    # Training holds only the compact ids: each text is dropped once encoded (100 M characters of text8
+    # are 100 MB as a str, beside 100 MB of uint8 ids). The whole validation text is encoded, so that a
+    # character outside the alphabet anywhere in it fails now, and valid_chars of it are kept.
     train_ids = encode_for_run(alphabet, train, f"training text ({what})")
-    valid_ids = encode_for_run(alphabet, valid, f"validation text ({what})")
+    del train
+    valid_ids = validation_ids(encode_for_run(alphabet, valid, f"validation text ({what})"), cfg.valid_chars)
+    del valid
     return train_in_run(
         cfg, resume, overwrite,
         lambda: CharLMTask(cfg, alphabet, train_ids, valid_ids, build_char_model(cfg, len(alphabet))),

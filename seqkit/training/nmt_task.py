@@ -93,6 +93,7 @@ class NMTTask:
     BLEU."""
 
     unit = "tokens"
+    xla = False  # batches by tokens take many shapes: XLA would compile one program for each
     goals = {"bleu": "max", "loss": "min", "ppl": "min"}
 
     def __init__(self, cfg: NMTConfig, translator: Translator, train_ids: tuple[list, list],

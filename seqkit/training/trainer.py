@@ -46,6 +46,7 @@ class Task(Protocol):
     model: keras.Model
     unit: str  # what `count` counts, for throughput: "chars", "tokens", "examples"
     steps_per_epoch: int  # optimizer steps in one pass over the training data
+    xla: bool  # whether `--xla auto` compiles its step with XLA: fixed batch shapes, measured faster
     goals: dict[str, str]  # validation metrics that can rank checkpoints: "min" or "max"; first = default
 
     def batches(self) -> Iterator[tuple[np.ndarray, ...]]:
@@ -146,6 +147,16 @@ def stop_step(task: Task, cfg: TrainConfig) -> float:
     return min(limits) if limits else math.inf
 
 
+def uses_xla(cfg: TrainConfig, task: Task, strategy: tf.distribute.Strategy) -> bool:
+    """Whether the step is compiled with XLA: --xla on, or auto for a task it speeds up. Not for replicas
+    on CPU devices (mirrored over logical CPUs, CPU workers): XLA cannot read one device's variables
+    from another's program, so there --xla on is an error and auto leaves it off."""
+    cpu_replicas = strategy.num_replicas_in_sync > 1 and not tf.config.list_logical_devices("GPU")
+    if cfg.xla == "on" and cpu_replicas:
+        raise ConfigError("--xla on cannot compile a step mirrored over CPU devices; use --xla off or auto")
+    return cfg.xla == "on" or (cfg.xla == "auto" and task.xla and not cpu_replicas)
+
+
 class CtrlC:
     """While installed, a first Ctrl-C (SIGINT) or SIGTERM (`kill`, a job scheduler) only sets `pressed`,
     which the loop checks between steps, so the checkpoint it saves holds whole steps (weights, optimizer,
@@ -186,7 +197,8 @@ class Trainer:
         self.step = 0
         self.stale = 0  # evaluations since the selected metric last improved, for early stopping
         self.carry = task.initial_carry()
-        self._train_step = tf.function(self._replica_step, reduce_retracing=True)
+        self.xla = uses_xla(cfg, task, strategy)
+        self._train_step = tf.function(self._replica_step, reduce_retracing=True, jit_compile=self.xla)
 
     # --- checkpoints -------------------------------------------------------------------------------
     def _groups(self) -> dict:
