@@ -128,3 +128,26 @@ def test_decay_steps_0_decays_over_the_whole_run(tmp_path) -> None:
     assert lrs == pytest.approx({s: 0.05 * (1 + np.cos(np.pi * s / 15)) for s in range(1, 16)}, abs=1e-6)
     with pytest.raises(ConfigError, match="decay_steps 0 decays over the whole run"):
         fit(tmp_path / "b", SCRIPT, max_steps=0, max_time=5, schedule="cosine", decay_steps=0)
+
+
+def test_throughput_counts_training_time_only_around_an_evaluation(tmp_path, monkeypatch) -> None:
+    """On a clock where a step takes 1 s and an evaluation 10 s, a window of 4 steps with an evaluation
+    inside it logs 4 x 4 examples in 4 s."""
+    clock = [0.0]
+
+    class ClockedTask(ScriptedTask):
+        def batches(self):
+            for batch in super().batches():
+                clock[0] += 1.0
+                yield batch
+
+        def evaluate(self) -> dict[str, float]:
+            clock[0] += 10.0
+            return super().evaluate()
+
+    monkeypatch.setattr("seqkit.training.trainer.time.perf_counter", lambda: clock[0])
+    cfg = TrainConfig(run=str(tmp_path / "run"), max_steps=8, eval_every=2, log_every=4)
+    Trainer(ClockedTask(SCRIPT), cfg, tf.distribute.get_strategy()).fit()
+    rates = [r["examples_per_s"] for r in map(json.loads, open(tmp_path / "run" / "metrics.jsonl"))
+             if r["split"] == "train"]
+    assert rates == [4.0, 4.0]

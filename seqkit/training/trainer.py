@@ -311,8 +311,11 @@ class Trainer:
                                     **{f"{task.unit}/s": f"{rate:,.0f}"})
                     window_loss, window_count, window_time = 0.0, 0, now
                 if self.eval_every and self.step % self.eval_every == 0:
+                    evaluating = time.perf_counter()
                     last = self._evaluate(writer)
-                    window_time = time.perf_counter()  # throughput counts training time only
+                    # Throughput counts training time only: the window goes on, without the evaluation
+                    # (an evaluation between two logs must not drop the time of the steps before it).
+                    window_time += time.perf_counter() - evaluating
                     if self._out_of_patience():
                         bar.write(f"early stop at step {self.step}: {self.select} has not improved for "
                                   f"{self.stale} evaluations")
