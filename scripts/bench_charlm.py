@@ -29,7 +29,6 @@ import time
 from dataclasses import fields, replace
 from pathlib import Path
 
-import numpy as np
 import tensorflow as tf
 from tutorial_gru import BATCH, WINDOW, train_tutorial
 
@@ -38,7 +37,7 @@ from seqkit.config import CharRNNConfig
 from seqkit.data.alphabet import Alphabet
 from seqkit.decoding.options import SAMPLING
 from seqkit.inference.sampler import compiled_generate, load_language_model
-from seqkit.metrics.curves import read_records, training_rate
+from seqkit.metrics.curves import training_rate
 from seqkit.metrics.flops import char_lm_forward, efficiency, largest_product, matmul_reference, train_flops
 from seqkit.metrics.perplexity import lm_nats
 from seqkit.training.char_lm_task import load_texts
@@ -50,7 +49,7 @@ TUNABLE = ("cell", "layers", "units", "embedding_dim", "model_dim", "heads", "ff
 STATEFUL_WINDOW = 256
 CALIBRATION = 45.0  # seconds of training that measure a model's steps/s
 SLACK = 0.97  # of the budget given to steps: tracing the step takes the rest
-PRECISIONS = next(f.metadata["choices"] for f in fields(CharRNNConfig) if f.name == "precision")
+CHOICES = {f.name: f.metadata["choices"] for f in fields(CharRNNConfig) if "choices" in f.metadata}
 
 
 def sampling_rate(model, batch: int, length: int = 2000) -> float:
@@ -104,8 +103,7 @@ def fit_steps(cfg: CharRNNConfig, seconds: float) -> CharRNNConfig:
     probe = replace(cfg, run=cfg.run + "-calibration", max_steps=0, max_time=CALIBRATION, schedule="constant",
                     warmup_steps=0, valid_chars=2 * cfg.seq_len)
     train_char_rnn(probe, overwrite=True)
-    windows = [r["chars_per_s"] for r in read_records(probe.run) if r["split"] == "train"][1:]
-    steps_per_s = float(np.mean(windows)) / (cfg.batch_size * cfg.seq_len)
+    steps_per_s = training_rate(probe.run, "chars", skip=1) / (cfg.batch_size * cfg.seq_len)
     steps = int(steps_per_s * seconds * SLACK)
     print(f"calibration: {steps_per_s:.2f} steps/s, so max_steps {steps} in {seconds:.0f} s", flush=True)
     return replace(cfg, max_steps=steps)
@@ -157,9 +155,9 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--data", default=str(SHAKESPEARE))
     p.add_argument("--seconds", type=float, default=600.0, help="training budget of each configuration")
-    p.add_argument("--precision", default="float32", choices=PRECISIONS,
+    p.add_argument("--precision", default="float32", choices=CHOICES["precision"],
                    help="training precision of every configuration (sampling and scoring run in float32)")
-    p.add_argument("--xla", default="auto", choices=("auto", "on", "off"), help="XLA for seqkit's models")
+    p.add_argument("--xla", default="auto", choices=CHOICES["xla"], help="XLA for seqkit's models")
     p.add_argument("--no-tutorial", action="store_true", help="leave out the TF tutorial's GRU")
     p.add_argument("--alone", action="store_true",
                    help="train the configuration given by the flags only: no reference models")

@@ -50,9 +50,10 @@ def read_records(run: str | Path) -> list[dict]:
     return records
 
 
-def training_rate(run: str | Path, unit: str) -> float:
-    """Mean `unit`s per second (chars, tokens, examples) over a run's logged training windows."""
-    rates = [r[f"{unit}_per_s"] for r in read_records(run) if r["split"] == "train"]
+def training_rate(run: str | Path, unit: str, skip: int = 0) -> float:
+    """Mean `unit`s per second (chars, tokens, examples) over a run's logged training windows, the first
+    `skip` left out (the first window holds the tracing of the step)."""
+    rates = [r[f"{unit}_per_s"] for r in read_records(run) if r["split"] == "train"][skip:]
     if not rates:
         raise CheckpointError(f"{run}: no training window logged yet (train longer or lower --log-every)")
     return sum(rates) / len(rates)

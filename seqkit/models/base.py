@@ -39,7 +39,7 @@ class RecurrentLM(keras.Model):
     """
 
     carries_state = True  # training carries the state from one window to the next (recurrent models)
-    xla_speeds_up = False  # XLA compiles the training step faster (measured: scripts/bench_charlm.py --xla)
+    xla_speeds_up = False  # --xla auto compiles its step: not slower, and faster at larger batches (README)
 
     def initial_state(self, batch_size: int) -> State:
         """Zero state for `batch_size` streams, in the dtype the model computes in (that of the state it
