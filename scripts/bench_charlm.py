@@ -15,7 +15,7 @@ scripts/tutorial_gru.py) trained for the same seconds and scored the same two wa
 default model trained for the same seconds.
 
     python scripts/bench_charlm.py                       # the defaults of `seqkit train char-lm`
-    python scripts/bench_charlm.py --cell transformer    # its preset, then the default LSTM
+    python scripts/bench_charlm.py --cell lstm           # the LSTM, then the default Transformer
     python scripts/bench_charlm.py --cell gru --units 768
     python scripts/bench_charlm.py --seconds 120 --precision mixed_float16   # GPU: scripts/gpu_check.sh
 """
@@ -171,8 +171,8 @@ def main() -> None:
     given = {k: getattr(args, k) for k in TUNABLE if getattr(args, k) is not None}
     common = dict(data=args.data, valid_fraction=0.1, max_time=args.seconds, eval_every=0, log_every=10,
                   precision=args.precision, xla=args.xla)
-    default = CharRNNConfig.with_presets(run=str(root / "default"), **common, seed=given.get("seed", 0))
-    configs = [CharRNNConfig.with_presets(run=str(root / "given"), **common, **given)] if given else []
+    default = CharRNNConfig(run=str(root / "default"), **common, seed=given.get("seed", 0))
+    configs = [CharRNNConfig(run=str(root / "given"), **common, **given)] if given else []
     if not (args.alone and given):
         configs.append(default)  # the reference: the default model, same budget, same process
     train, valid = load_texts(default)

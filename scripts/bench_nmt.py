@@ -135,7 +135,7 @@ def main() -> None:
         common[key] = value.lower() in ("1", "true", "yes") if kind is bool else kind(value)
     names = (COMPARE if args.compare else ("transformer", "joey") if args.transformer
              else (args.only or "joey",))
-    rows = [bench(name, NMTConfig.with_presets(**(CONFIGS[name] | common | {"run": f"{args.runs}/{name}"})),
+    rows = [bench(name, NMTConfig(**(CONFIGS[name] | common | {"run": f"{args.runs}/{name}"})),
                   not args.decode_only) for name in names]
     keys = [k for k in rows[0] if k != "signature"]
     print("\n| " + " | ".join(keys) + " |\n|" + "---|" * len(keys))

@@ -43,7 +43,7 @@ SMALL=${SMOKE:+1}  # tiny models and data, for trying the commands on a CPU
 LM_FLAGS=(--seconds "$SECONDS_EACH" --no-tutorial)
 NMT_FLAGS=(--minutes "$("$PY" -c "print($SECONDS_EACH / 60)")" --only joey --eval-every 0)
 if [[ -n $SMALL ]]; then
-  LM_FLAGS+=(--units 32 --layers 1 --batch-size 8 --seq-len 32 --alone)
+  LM_FLAGS+=(--model-dim 32 --ff-dim 64 --layers 1 --batch-size 8 --seq-len 32 --alone)
   NMT_FLAGS+=(--set units=32 --set embedding_dim=16 --set vocab_size=300 --set batch_tokens=400 --set log_every=5)
 fi
 if [[ -f $DATA/shakespeare/shakespeare.txt && -z $SMALL ]]; then

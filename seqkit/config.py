@@ -50,12 +50,17 @@ class RunConfig:
     # Settings that follow from one field's value unless set too: {field: {value: {other field: value}}}.
     presets: ClassVar[dict[str, dict[str, dict[str, Any]]]] = {}
 
-    @classmethod
-    def with_presets(cls, **values: Any) -> RunConfig:
-        """The config of `values`, the fields they leave out taken from the presets they choose (as on the
-        command line: `NMTConfig.with_presets(model="transformer", src=..., tgt=...)`)."""
-        defaults = {f.name: f.default for f in fields(cls)}
-        return from_dict(apply_presets(cls, defaults | values, set(values)), cls)
+    def __new__(cls, *args: Any, **kwargs: Any) -> RunConfig:
+        # Note the fields the caller gives, so that __post_init__ takes the others from the presets they
+        # choose: CharRNNConfig(cell="gru") is the GRU with its own defaults, as `--cell gru` is.
+        self = super().__new__(cls)
+        self._given = {f.name for f in fields(cls)[:len(args)]} | set(kwargs)
+        return self
+
+    def __post_init__(self) -> None:
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        for name, value in apply_presets(type(self), values, self._given).items():
+            setattr(self, name, value)
 
     def validate(self) -> None:
         """Check every field against its choices (subclasses add their ranges); raise ConfigError on the
@@ -131,9 +136,14 @@ class TrainConfig(RunConfig):
                          "translation, classification and export run in float32",
                          ("float32", "mixed_float16", "mixed_bfloat16"))
     xla: str = opt("auto", "compile the training step with XLA: on, off, or auto: on for the Transformer LM "
-                   "(one fixed batch shape; on a CPU measured 1.07x at 32 x 128 and even at its preset's "
+                   "(one fixed batch shape; on a CPU measured 1.07x at 32 x 128 and even at its default "
                    "12 x 64), off for the others (the LSTM's step: 0.82x; other tasks' batches take many "
                    "shapes, one compilation each)", ("auto", "on", "off"))
+
+    # A schedule chosen without its settings takes these, not another schedule's defaults (a cosine
+    # default's warm-up would be an error with --schedule constant).
+    presets = {"schedule": {"constant": dict(warmup_steps=0),
+                            "exponential": dict(warmup_steps=0, decay_steps=1000, decay_rate=0.5)}}
 
     def validate(self) -> None:
         super().validate()
@@ -310,7 +320,16 @@ POSITIONS = ("sinusoidal", "learned")
 NORMS = ("pre", "post")
 
 
+def inherit(name: str, default: Any) -> Any:
+    """A TrainConfig field with another default, its help and choices kept."""
+    return field(default=default, metadata=TrainConfig.__dataclass_fields__[name].metadata)
+
+
 VALID_CHARS = 1_000_000  # CharRNNConfig.valid_chars: the validation characters scored while training
+# The recurrent cells' settings, where the Transformer's defaults do not fit them: one layer, longer
+# windows carried from step to step over more streams, a constant rate (tuned for the LSTM in issue 14).
+RECURRENT = dict(layers=1, batch_size=64, seq_len=100, schedule="constant", warmup_steps=0, decay_steps=1000,
+                 decay_rate=0.5)
 
 
 @dataclass
@@ -325,11 +344,11 @@ class CharRNNConfig(TrainConfig):
                         ("auto", "text8"))
     unknown: str = opt("error", "characters outside the alphabet: stop with an error, or map to <unk>",
                        ("error", "unk"))
-    cell: str = opt("lstm", "lstm, gru, rnn1 (hidden-state feedback), rnn2 (output feedback), or transformer "
-                    "(decoder-only, causal attention over windows of seq_len; sets its own defaults for "
-                    "layers, sizes, schedule and seq_len unless given)",
-                    ("lstm", "gru", "rnn1", "rnn2", "transformer"))
-    layers: int = opt(1, "stacked layers (lstm, gru, transformer)")
+    cell: str = opt("transformer", "transformer (decoder-only, causal attention over windows of seq_len), "
+                    "lstm, gru, rnn1 (hidden-state feedback) or rnn2 (output feedback). The recurrent cells "
+                    "take their own defaults unless given: 1 layer, batch_size 64, seq_len 100, a constant "
+                    "learning rate", ("transformer", "lstm", "gru", "rnn1", "rnn2"))
+    layers: int = opt(4, "stacked layers (transformer, lstm, gru)")
     units: int = opt(512, "units per recurrent layer")
     embedding_dim: int = opt(64, "character embedding size (lstm, gru)")
     activation: str = opt("tanh", "rnn1 hidden activation", ("tanh", "relu"))
@@ -340,12 +359,16 @@ class CharRNNConfig(TrainConfig):
     norm: str = transformer_opt("norm", "pre")
     dropout: float = opt(0.0, "dropout between layers (lstm, gru), on attention and residual paths "
                          "(transformer)")
-    batch_size: int = opt(64, "B: cursors (parallel streams) per step")
-    seq_len: int = opt(100, "T: unrollings per step (truncated backpropagation length); a transformer's "
+    batch_size: int = opt(12, "B: cursors (parallel streams) per step")
+    seq_len: int = opt(64, "T: unrollings per step (truncated backpropagation length); a transformer's "
                        "context: it attends to at most this many characters")
     reset_every: int = opt(30, "clear each stream's carried state every N steps, staggered across streams, "
                            "so the model also learns from the zero state it samples from (0: never)")
     eval_batch_size: int = opt(128, "streams used to evaluate the validation split")
+    schedule: str = inherit("schedule", "cosine")  # nanoGPT's baby model's: warm-up, then to a tenth
+    warmup_steps: int = inherit("warmup_steps", 100)
+    decay_steps: int = inherit("decay_steps", 0)
+    decay_rate: float = inherit("decay_rate", 0.1)
     valid_chars: int = opt(VALID_CHARS, "score the first N characters of the validation split at each "
                            "evaluation during training (0: all of it): a split of millions (text8's 5 M) is "
                            "slow to score whole, and its first million ranks checkpoints as well; "
@@ -354,9 +377,7 @@ class CharRNNConfig(TrainConfig):
     model_fields = ("alphabet", "unknown", "cell", "layers", "units", "embedding_dim", "activation",
                     "model_dim", "heads", "ff_dim", "positions", "norm")
     data_fields = {"data": "embedded", "valid": "held out"}
-    presets = {"cell": {"transformer": dict(layers=4, model_dim=128, heads=4, ff_dim=512, seq_len=64,
-                                            batch_size=12, learning_rate=2e-3, schedule="cosine",
-                                            decay_steps=0, decay_rate=0.1, warmup_steps=100)}}
+    presets = {"cell": dict.fromkeys(("lstm", "gru", "rnn1", "rnn2"), RECURRENT)} | TrainConfig.presets
 
     def validate(self) -> None:
         super().validate()
@@ -370,11 +391,6 @@ class CharRNNConfig(TrainConfig):
             raise ConfigError("a transformer's seq_len (its context) must be at least 2")
         self.fraction("dropout")
         self.require(lambda v: 0 < v < 1, "must be in (0, 1)", "valid_fraction")
-
-
-def inherit(name: str, default: Any) -> Any:
-    """A TrainConfig field with another default, its help and choices kept."""
-    return field(default=default, metadata=TrainConfig.__dataclass_fields__[name].metadata)
 
 
 @dataclass
@@ -601,7 +617,8 @@ class NMTConfig(TrainConfig):
     presets = {"model": {"transformer": dict(encoder="transformer", decoder="transformer", layers=3,
                                              model_dim=256, heads=4, ff_dim=1024, dropout=0.1,
                                              tie_embeddings=True, bridge="zero", learning_rate=1e-3,
-                                             schedule="inverse-sqrt", warmup_steps=200)}}
+                                             schedule="inverse-sqrt", warmup_steps=200)},
+               **TrainConfig.presets}
     data_fields = {"src": "", "tgt": "", "valid_src": "held out", "valid_tgt": "held out"}
 
     @property

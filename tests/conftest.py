@@ -31,8 +31,8 @@ def tiny_cfg(tmp_path: Path, text_file: Path):
     """A factory of small char-rnn configs that train in a second or two."""
 
     def make(**overrides) -> CharRNNConfig:
-        values = dict(run=str(tmp_path / "run"), data=str(text_file), units=32, embedding_dim=16,
-                      batch_size=8, seq_len=20, max_steps=20, eval_every=10, log_every=1,
+        values = dict(run=str(tmp_path / "run"), data=str(text_file), cell="lstm", units=32,
+                      embedding_dim=16, batch_size=8, seq_len=20, max_steps=20, eval_every=10, log_every=1,
                       eval_batch_size=16, learning_rate=5e-3, seed=1)
         return CharRNNConfig(**(values | overrides))
 
@@ -127,7 +127,7 @@ def char_run(tmp_path_factory, shakespeare_slice) -> Path:
 
     d = tmp_path_factory.mktemp("char_run")
     (d / "text.txt").write_text(shakespeare_slice, encoding="utf-8")
-    cfg = CharRNNConfig(run=str(d / "run"), data=str(d / "text.txt"), units=32, embedding_dim=16,
+    cfg = CharRNNConfig(run=str(d / "run"), data=str(d / "text.txt"), cell="lstm", units=32, embedding_dim=16,
                         batch_size=8, seq_len=20, max_steps=30, eval_every=15, log_every=5,
                         eval_batch_size=16, learning_rate=5e-3, seed=1)
     train_char_rnn(cfg)

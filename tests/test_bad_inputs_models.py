@@ -165,7 +165,7 @@ NUMBERS = [  # zero, negative, NaN, out of range
     ("train char-lm --data {text} --run {new} --valid-fraction 1", "valid_fraction must be in (0, 1)"),
     ("train char-lm --data {text} --run {new} --valid-chars -1", "valid_chars cannot be negative, not -1"),
     ("train char-lm --data {text} --run {new} --seq-len 10000 --units 8",
-     "batch size 64 x unrollings 10000 needs at least"),
+     "batch size 12 x unrollings 10000 needs at least"),
     ("train cnn-sentiment --train {train_csv} --run {new} --batch-size 0", "batch_size must be at least 1"),
     ("train cnn-sentiment --train {train_csv} --run {new} --max-vocab 3", "max_vocab must be 0 (no cap) or"),
     ("train cnn-sentiment --train {train_csv} --run {new} --widths 3,0", "widths must be positive integers"),

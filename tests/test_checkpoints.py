@@ -37,24 +37,24 @@ def test_names_are_the_same_in_every_process_and_cover_every_variable() -> None:
 
 
 def test_load_by_name_lists_missing_and_unexpected(tmp_path) -> None:
-    two = build_char_model(CharRNNConfig(units=8, layers=2), 7)
-    one = build_char_model(CharRNNConfig(units=8, layers=1), 7)
+    two = build_char_model(CharRNNConfig(cell="lstm", units=8, layers=2), 7)
+    one = build_char_model(CharRNNConfig(cell="lstm", units=8, layers=1), 7)
     save_variables(tmp_path / "two.h5", {"model": two})
     with pytest.raises(CheckpointError, match=r"missing: none; unexpected: rnns/1/cell/bias"):
         load_variables(tmp_path / "two.h5", {"model": one})
     save_variables(tmp_path / "one.h5", {"model": one})
     with pytest.raises(CheckpointError, match=r"missing: rnns/1/cell/bias"):
         load_variables(tmp_path / "one.h5", {"model": two})
-    wide = build_char_model(CharRNNConfig(units=9, layers=1), 7)
+    wide = build_char_model(CharRNNConfig(cell="lstm", units=9, layers=1), 7)
     with pytest.raises(CheckpointError, match=r"model/embedding/embeddings|shape"):
         load_variables(tmp_path / "one.h5", {"model": wide})
 
 
 def test_load_by_name_does_not_depend_on_order(tmp_path) -> None:
-    model = build_char_model(CharRNNConfig(units=8), 7)
+    model = build_char_model(CharRNNConfig(cell="lstm", units=8), 7)
     names = variable_names(model)
     save_variables(tmp_path / "m.h5", {"model": dict(reversed(list(names.items())))})
-    other = build_char_model(CharRNNConfig(units=8), 7)
+    other = build_char_model(CharRNNConfig(cell="lstm", units=8), 7)
     load_variables(tmp_path / "m.h5", {"model": other})
     for a, b in zip(model.variables, other.variables):
         np.testing.assert_array_equal(a.numpy(), b.numpy())

@@ -69,7 +69,8 @@ def test_bad_inputs_give_one_clear_line(tmp_path, text_file, capsys) -> None:
     (tmp_path / "bytes.txt").write_bytes(b"good text\n\xff\xfe bad")
     (tmp_path / "upper.txt").write_text("abc def Ghi " * 100)
     run = str(tmp_path / "run")
-    small = ["--max-steps", "2", "--units", "16", "--batch-size", "4", "--seq-len", "8", "--eval-every", "0"]
+    small = ["--max-steps", "2", "--cell", "lstm", "--units", "16", "--batch-size", "4", "--seq-len", "8",
+             "--eval-every", "0"]
     one_line_error(*run_cli(capsys, "train", "char-rnn", "--data", str(tmp_path / "empty.txt"), "--run", run,
                             *small)[::2], "empty")
     one_line_error(*run_cli(capsys, "train", "char-rnn", "--data", str(tmp_path / "bytes.txt"), "--run", run,

@@ -24,7 +24,8 @@ SCRIPT = textwrap.dedent("""
         cfg = CharRNNConfig(run=sys.argv[2] + "/" + strategy, data=sys.argv[1], units=32, embedding_dim=16,
                             batch_size=8, seq_len=20, max_steps=4, eval_every=4, log_every=1,
                             eval_batch_size=16, learning_rate=5e-3, seed=1, strategy=strategy,
-                            cell=sys.argv[3], model_dim=32, heads=2, ff_dim=64, layers=2)
+                            cell=sys.argv[3], model_dim=32, heads=2, ff_dim=64, layers=2,
+                            schedule="constant")
         train_char_rnn(cfg)
         records = [json.loads(l) for l in open(cfg.run + "/metrics.jsonl")]
         losses[strategy] = [r["loss"] for r in records if r["split"] == "train"]

@@ -25,7 +25,8 @@ from seqkit.inference.sampler import load_generator
 from seqkit.inference.translator import Translator
 
 SEQKIT = str(Path(sys.executable).parent / "seqkit")
-SMALL = ["--units", "32", "--embedding-dim", "16", "--batch-size", "8", "--seq-len", "20", "--log-every", "1"]
+SMALL = ["--cell", "lstm", "--units", "32", "--embedding-dim", "16", "--batch-size", "8", "--seq-len", "20",
+         "--log-every", "1"]
 
 
 def test_sigterm_during_training_saves_a_checkpoint_that_resumes(text_file, tmp_path) -> None:

@@ -15,8 +15,8 @@ def train(data: str, run: str, strategy: str) -> None:
     from seqkit.config import CharRNNConfig
     from seqkit.training.char_lm_task import train_char_rnn  # seqkit.api's, without the export modules
 
-    train_char_rnn(CharRNNConfig(run=run, data=data, units=32, embedding_dim=16, batch_size=8, seq_len=20,
-                                 max_steps=6, eval_every=3, log_every=1, eval_batch_size=16,
+    train_char_rnn(CharRNNConfig(run=run, data=data, cell="lstm", units=32, embedding_dim=16, batch_size=8,
+                                 seq_len=20, max_steps=6, eval_every=3, log_every=1, eval_batch_size=16,
                                  learning_rate=5e-3, seed=1, strategy=strategy))
 
 

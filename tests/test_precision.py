@@ -49,9 +49,9 @@ def relative_gap(a: list[float], b: list[float]) -> float:
 
 
 def lm_config(root: Path, name: str, policy: str, **overrides) -> CharRNNConfig:
-    values = dict(run=str(root / name), data=str(root / "text.txt"), units=32, embedding_dim=16, batch_size=8,
-                  seq_len=20, max_steps=10, eval_every=0, log_every=1, eval_batch_size=64, seed=1,
-                  learning_rate=5e-3, precision=policy)
+    values = dict(run=str(root / name), data=str(root / "text.txt"), cell="lstm", units=32, embedding_dim=16,
+                  batch_size=8, seq_len=20, max_steps=10, eval_every=0, log_every=1, eval_batch_size=64,
+                  seed=1, learning_rate=5e-3, precision=policy)
     return CharRNNConfig(**(values | overrides))
 
 
@@ -190,8 +190,8 @@ def built_both_ways(build, policy: str) -> tuple[keras.Model, keras.Model]:
 @pytest.mark.parametrize("cell", ["gru", "rnn1", "rnn2", "transformer"])
 @pytest.mark.parametrize("policy", list(COMPUTE))
 def test_every_char_model_runs_and_steps_under_a_mixed_policy(cell, policy) -> None:
-    cfg = CharRNNConfig.with_presets(cell=cell, units=16, embedding_dim=8, layers=1, model_dim=16, heads=2,
-                                     ff_dim=32, seq_len=8)
+    cfg = CharRNNConfig(cell=cell, units=16, embedding_dim=8, layers=1, model_dim=16, heads=2, ff_dim=32,
+                        seq_len=8)
     mixed, full = built_both_ways(lambda: build_char_model(cfg, 12), policy)
     x = np.random.default_rng(0).integers(0, 12, (3, 8)).astype(np.int32)
     logits = [m(x[:, :-1], m.fresh_state(3), targets=x[:, 1:])[0] for m in (mixed, full)]
@@ -200,8 +200,8 @@ def test_every_char_model_runs_and_steps_under_a_mixed_policy(cell, policy) -> N
 
 
 def nmt_models(model: str, policy: str) -> tuple[keras.Model, keras.Model]:
-    cfg = NMTConfig.with_presets(model=model, src="s", tgt="t", units=16, embedding_dim=8, model_dim=16,
-                                 heads=2, ff_dim=32, layers=1)
+    cfg = NMTConfig(model=model, src="s", tgt="t", units=16, embedding_dim=8, model_dim=16, heads=2,
+                    ff_dim=32, layers=1)
     return built_both_ways(lambda: build_seq2seq(cfg, 20, 20), policy)
 
 

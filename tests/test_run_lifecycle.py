@@ -1,9 +1,11 @@
 """The run directory's lifecycle through the command line and the API: explicit flags win, old names still
-read, --overwrite empties a run (only a run, only once the input is good), --resume refuses other data,
---init-from starts a new run from another's weights, and operating-system errors are one line, exit 2."""
+read, presets fill what is left out (constructor and flags alike), --overwrite empties a run (only a run,
+only once the input is good), --resume refuses other data, --init-from starts a new run from another's
+weights, and operating-system errors are one line, exit 2."""
 
 from __future__ import annotations
 
+import argparse
 import csv
 import json
 import os
@@ -19,14 +21,23 @@ import yaml
 from seqkit.checkpoints import RUN_FILES, checkpoint_path, read_run_config, save_variables
 from seqkit.cli.main import build_parser, main
 from seqkit.cli.train import config_for
-from seqkit.config import CONFIG_KINDS, VALID_CHARS, CharRNNConfig, CNNSentimentConfig, NMTConfig, from_dict
+from seqkit.config import (
+    CONFIG_KINDS,
+    VALID_CHARS,
+    CharRNNConfig,
+    CNNSentimentConfig,
+    NMTConfig,
+    add_flags,
+    from_args,
+    from_dict,
+)
 from seqkit.errors import CheckpointError, ConfigError, DataError
 from seqkit.training.char_lm_task import train_char_rnn
 from seqkit.training.classifier_task import train_cnn_sentiment
 from seqkit.training.trainer import Trainer
 
-SMALL = ["--units", "16", "--embedding-dim", "8", "--batch-size", "4", "--seq-len", "8", "--eval-every", "0",
-         "--max-steps", "2"]
+SMALL = ["--cell", "lstm", "--units", "16", "--embedding-dim", "8", "--batch-size", "4", "--seq-len", "8",
+         "--eval-every", "0", "--max-steps", "2"]
 
 
 def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
@@ -91,6 +102,38 @@ def test_old_names_of_the_validation_settings_still_work(tmp_path, capsys) -> No
         from_dict({"kind": "cnn-sentiment", "train": "t.csv", "val": "v.csv", "valid": "w.csv"})
     (tmp_path / "config.yaml").write_text("kind: nmt\nsrc: a\ntgt: b\ndev_src: c\ndev_tgt: d\ndev_size: 9\n")
     assert read_run_config(tmp_path, NMTConfig).valid_size == 9  # a run saved before the rename
+
+
+def test_presets_fill_what_the_user_left_out() -> None:
+    cfg = NMTConfig(model="transformer", src="s", tgt="t", layers=2)
+    assert (cfg.encoder, cfg.decoder, cfg.layers, cfg.schedule, cfg.tie_embeddings) == \
+        ("transformer", "transformer", 2, "inverse-sqrt", True)
+    assert NMTConfig(src="s", tgt="t").layers == 1
+    char = CharRNNConfig(seq_len=32)
+    assert (char.cell, char.layers, char.seq_len, char.batch_size, char.warmup_steps) == \
+        ("transformer", 4, 32, 12, 100)
+    lstm = CharRNNConfig(cell="lstm", layers=4)  # a value given wins, even the default's
+    assert (lstm.layers, lstm.seq_len, lstm.batch_size, lstm.schedule, lstm.warmup_steps) == \
+        (4, 100, 64, "constant", 0)
+    assert from_dict(lstm.to_dict()) == lstm  # a saved config is read as it was written
+    # a schedule chosen alone drops the default's warm-up and takes its own decay settings
+    for cfg in (CharRNNConfig(schedule="constant"), NMTConfig(model="transformer", src="s", tgt="t",
+                                                              schedule="constant")):
+        cfg.validate()
+        assert cfg.warmup_steps == 0
+    exponential = CharRNNConfig(schedule="exponential")
+    assert (exponential.warmup_steps, exponential.decay_steps, exponential.decay_rate) == (0, 1000, 0.5)
+    with pytest.raises(ConfigError, match="warmup_steps applies to the cosine"):
+        CharRNNConfig(schedule="constant", warmup_steps=100).validate()
+
+
+def test_flags_and_constructor_give_the_same_config() -> None:
+    parser = argparse.ArgumentParser()
+    add_flags(parser, CharRNNConfig)
+    for argv, kw in [([], {}), (["--cell", "gru"], dict(cell="gru")),
+                     (["--cell", "lstm", "--layers", "4"], dict(cell="lstm", layers=4)),
+                     (["--cell", "transformer", "--layers", "1"], dict(cell="transformer", layers=1))]:
+        assert from_args(parser.parse_args(argv), CharRNNConfig) == CharRNNConfig(**kw)
 
 
 def test_valid_chars_is_checked_and_runs_from_before_it_score_the_whole_split(tmp_path) -> None:

@@ -23,8 +23,9 @@ from seqkit.models import build_char_model
 def trained_run(tmp_path_factory, shakespeare_slice) -> str:
     tmp = tmp_path_factory.mktemp("sampling")
     (tmp / "text.txt").write_text(shakespeare_slice, encoding="utf-8")
-    cfg = CharRNNConfig(run=str(tmp / "run"), data=str(tmp / "text.txt"), units=32, embedding_dim=16,
-                        batch_size=8, seq_len=20, max_steps=30, eval_every=0, learning_rate=1e-2, seed=1)
+    cfg = CharRNNConfig(run=str(tmp / "run"), data=str(tmp / "text.txt"), cell="lstm", units=32,
+                        embedding_dim=16, batch_size=8, seq_len=20, max_steps=30, eval_every=0,
+                        learning_rate=1e-2, seed=1)
     train_char_rnn(cfg)
     return cfg.run
 

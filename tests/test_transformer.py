@@ -1,6 +1,6 @@
 """The Transformer parts: causality, the cached step equal to the full forward pass (language model and
 seq2seq, every encoder/decoder pair), padding masks, beam search over cached steps equal to brute force
-over full forward passes, presets and the inverse-sqrt schedule, and a Transformer NMT run end to end."""
+over full forward passes, the inverse-sqrt schedule, and a Transformer NMT run end to end."""
 
 from __future__ import annotations
 
@@ -79,7 +79,9 @@ def test_past_its_context_the_cache_keeps_the_last_half_and_goes_on() -> None:
 
 def nmt(**kw) -> NMTConfig:
     sizes = dict(model_dim=16, heads=2, ff_dim=32, layers=2, units=16, embedding_dim=8, dropout=0.0)
-    return NMTConfig.with_presets(model="transformer", src="s", tgt="t", **(sizes | kw))
+    cfg = NMTConfig(model="transformer", src="s", tgt="t", **(sizes | kw))
+    cfg.validate()
+    return cfg
 
 
 PAIRS = [dict(), dict(tie_embeddings=False, norm="post", positions="learned"),
@@ -147,15 +149,6 @@ def test_beam_over_cached_steps_equals_brute_force_over_full_passes() -> None:
         np.testing.assert_allclose(found.scores.numpy()[s], [score for score, _ in best], rtol=1e-4)
 
 
-def test_presets_fill_what_the_user_left_out() -> None:
-    cfg = NMTConfig.with_presets(model="transformer", src="s", tgt="t", layers=2)
-    assert (cfg.encoder, cfg.decoder, cfg.layers, cfg.schedule, cfg.tie_embeddings) == \
-        ("transformer", "transformer", 2, "inverse-sqrt", True)
-    assert NMTConfig.with_presets(src="s", tgt="t") == NMTConfig(src="s", tgt="t")
-    char = CharRNNConfig.with_presets(cell="transformer", seq_len=32)
-    assert (char.layers, char.seq_len, char.batch_size, char.warmup_steps) == (4, 32, 12, 100)
-
-
 def test_inconsistent_transformer_settings_are_config_errors() -> None:
     with pytest.raises(ConfigError, match="multiple of heads"):
         nmt(model_dim=18, heads=4)
@@ -176,16 +169,16 @@ def test_inverse_sqrt_schedule_values() -> None:
     assert float(optimizer.learning_rate) == pytest.approx(1e-3 / 4)
 
 
-def test_char_lm_verb_trains_samples_and_evaluates_a_transformer(tmp_path, text_file, capsys) -> None:
+def test_char_lm_verb_trains_samples_and_evaluates_its_default(tmp_path, text_file, capsys) -> None:
     from seqkit.cli.main import main
 
     run = str(tmp_path / "lm")
     tiny = ["--model-dim", "16", "--heads", "2", "--ff-dim", "32", "--layers", "2", "--seq-len", "16",
             "--batch-size", "8", "--max-steps", "6", "--eval-every", "3", "--log-every", "3"]
-    argv = ["train", "char-lm", "--cell", "transformer", "--data", str(text_file), "--run", run, *tiny]
+    argv = ["train", "char-lm", "--data", str(text_file), "--run", run, *tiny]
     assert main(argv) == 0
     saved = (tmp_path / "lm" / "config.yaml").read_text()
-    assert "cell: transformer" in saved and "warmup_steps: 100" in saved  # the preset, except what was given
+    assert "cell: transformer" in saved and "warmup_steps: 100" in saved  # the default, no --cell
     capsys.readouterr()
     assert main(["sample", run, "--length", "40", "--prime", "KING", "--seed", "3"]) == 0
     first = capsys.readouterr().out

@@ -28,7 +28,7 @@ def config(root: Path, name: str, **overrides) -> CharRNNConfig:
     values = dict(run=str(root / name), data=str(root / "text.txt"), cell="transformer", layers=2,
                   model_dim=32, heads=2, ff_dim=64, batch_size=4, seq_len=16, max_steps=6, eval_every=0,
                   log_every=1, eval_batch_size=16, seed=3)
-    return CharRNNConfig.with_presets(**(values | overrides))
+    return CharRNNConfig(**(values | overrides))
 
 
 @pytest.fixture(scope="module")
