@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 
@@ -12,6 +13,7 @@ import tensorflow as tf
 from seqkit.decoding.engine import NEG, decode
 from seqkit.decoding.samplers import Argmax, Random, filter_logits
 from seqkit.decoding.strategies import BeamSearch, GreedySearch, make_strategy
+from seqkit.decoding.top_k import SHORT, top_k
 from seqkit.errors import ConfigError
 
 V, PAD, UNK, BOS, EOS = 6, 0, 1, 2, 3  # <pad> <unk> <s> </s> and the words 4, 5
@@ -340,6 +342,26 @@ def test_filter_logits_top_k_and_top_p() -> None:
     assert kept(filter_logits(logits, 1.0, 0, 0.7)) == [True, True, False, False]
     assert kept(filter_logits(logits, 1.0, 0, 0.5)) == [True, False, False, False]
     assert kept(filter_logits(logits, 1.0, 0, 0.76)) == [True, True, True, False]
+
+
+@pytest.mark.parametrize("n", [SHORT + 1, 12_345, 40_000])
+def test_top_k_of_long_rows_is_tf_top_k_ties_and_all(n) -> None:
+    rng = np.random.default_rng(n)
+    x = rng.integers(-3, 3, (6, n)).astype(np.float32)  # few values: ties everywhere
+    x[0] = NEG  # a dead hypothesis's row: all equal
+    x[1, : n - 2] = -np.inf  # two finite entries
+    x[2] = rng.normal(size=n)
+    x[3, -1] = 9.0  # the best in the padded last chunk
+    x[4, rng.integers(0, n, 5)] = 5.0  # the best five apart
+    x[5, 100:105] = 5.0  # the best five in one chunk
+    for k in (1, 5, 12):
+        want = tf.math.top_k(x, k)
+        batch_unknown = tf.function(functools.partial(top_k, k=k), input_signature=[tf.TensorSpec([None, n])])
+        for values, index in (top_k(tf.constant(x), k), batch_unknown(x)):
+            np.testing.assert_array_equal(index.numpy(), want.indices.numpy())
+            np.testing.assert_array_equal(values.numpy(), want.values.numpy())
+    unknown = tf.function(lambda x: top_k(x, 5), input_signature=[tf.TensorSpec([None, None])])
+    np.testing.assert_array_equal(unknown(x)[1].numpy(), tf.math.top_k(x, 5).indices.numpy())
 
 
 def test_graph_with_dynamic_shapes_gives_the_eager_outputs(table) -> None:

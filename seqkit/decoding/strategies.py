@@ -17,6 +17,7 @@ import tensorflow as tf
 
 from seqkit.decoding import defaults
 from seqkit.decoding.samplers import Argmax, Random, Sampler
+from seqkit.decoding.top_k import top_k
 from seqkit.errors import ConfigError
 
 STOPS = defaults.STOPS
@@ -89,7 +90,7 @@ class BeamSearch(DecodingStrategy):
     def select(self, alive: tf.Tensor, logp: tf.Tensor, seed: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
         vocab = logp.shape[-1] or tf.shape(logp)[-1]
         total = tf.reshape(alive[:, :, None] + logp, [-1, self.width * vocab])
-        return tuple(tf.math.top_k(total, self.width))
+        return top_k(total, self.width)
 
 
 def sample(temperature: float = defaults.TEMPERATURE, top_k: int = defaults.TOP_K,
