@@ -64,8 +64,9 @@ def only_run_files(run: str | Path) -> None:
 
 # --- flags ------------------------------------------------------------------------------------------
 def test_a_flag_equal_to_its_default_beats_the_config_file(tmp_path, text_file, capsys) -> None:
-    (tmp_path / "my.yaml").write_text(f"data: {text_file}\nunits: 16\nembedding_dim: 8\nstaircase: false\n"
-                                      "batch_size: 4\nseq_len: 8\nmax_steps: 2\neval_every: 0\n")
+    (tmp_path / "my.yaml").write_text(f"data: {text_file}\ncell: lstm\nunits: 16\nembedding_dim: 8\n"
+                                      "staircase: false\nbatch_size: 4\nseq_len: 8\nmax_steps: 2\n"
+                                      "eval_every: 0\n")
     run = str(tmp_path / "run")
     code, _, err = run_cli(capsys, "train", "char-rnn", "--config", str(tmp_path / "my.yaml"), "--run", run,
                            "--embedding-dim", "64", "--staircase")  # both are the built-in defaults
