@@ -7,7 +7,7 @@
 #   bash scripts/gpu_check.sh                  # from the repo root, with the virtualenv in .venv
 #   bash scripts/gpu_check.sh lm               # then: bash scripts/gpu_check.sh nmt
 #   DATA=DIR bash scripts/gpu_check.sh         # DIR/shakespeare/ and DIR/bible_es_en/ (default ../shared/data)
-#   ALLOW_CPU=1 SMOKE=1 SECONDS_EACH=5 bash scripts/gpu_check.sh   # every command on a CPU: tiny models
+#   ALLOW_CPU=1 SMOKE=1 SECONDS_EACH=20 bash scripts/gpu_check.sh  # every command on a CPU: tiny models
 #
 # Without DIR/shakespeare the LM trains on the embedded Shakespeare; without DIR/bible_es_en the NMT model
 # trains on pairs of consecutive lines of it (a stand-in: its speeds compare, its BLEU means nothing).
@@ -43,7 +43,7 @@ SMALL=${SMOKE:+1}  # tiny models and data, for trying the commands on a CPU
 LM_FLAGS=(--seconds "$SECONDS_EACH" --no-tutorial)
 NMT_FLAGS=(--minutes "$("$PY" -c "print($SECONDS_EACH / 60)")" --only joey --eval-every 0)
 if [[ -n $SMALL ]]; then
-  LM_FLAGS+=(--model-dim 32 --ff-dim 64 --layers 1 --batch-size 8 --seq-len 32 --alone)
+  LM_FLAGS+=(--model-dim 32 --ff-dim 64 --layers 1 --batch-size 8 --seq-len 32 --max-steps 300 --alone)
   NMT_FLAGS+=(--set units=32 --set embedding_dim=16 --set vocab_size=300 --set batch_tokens=400 --set log_every=5)
 fi
 if [[ -f $DATA/shakespeare/shakespeare.txt && -z $SMALL ]]; then
