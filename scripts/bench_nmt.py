@@ -40,7 +40,7 @@ from seqkit.data.parallel import read_parallel
 from seqkit.decoding.options import DecodeOptions
 from seqkit.inference.translator import load_translator
 from seqkit.metrics.bleu import corpus_scores
-from seqkit.metrics.curves import training_rate
+from seqkit.metrics.curves import read_records, training_rate
 from seqkit.metrics.flops import efficiency, largest_product, matmul_reference, seq2seq_forward, train_flops
 from seqkit.training.nmt_task import train_nmt
 
@@ -100,8 +100,7 @@ def bench(name: str, cfg: NMTConfig, train: bool = True) -> dict:
     _, rate = decode_rate(translator, valid.src, forced, max_ratio=0.0, max_extra=FIXED_LEN)
     row[f"sentences_per_s_beam5_len{FIXED_LEN}"] = round(rate, 1)
     best = json.loads((Path(cfg.run) / "checkpoints/best.json").read_text())
-    evals = [r for r in map(json.loads, (Path(cfg.run) / "metrics.jsonl").read_text().splitlines())
-             if r["split"] == "valid" and r["step"] == best["step"]]
+    evals = [r for r in read_records(cfg.run) if r["split"] == "valid" and r["step"] == best["step"]]
     row |= step_efficiency(translator, cfg, row["train_tokens_per_s"])
     row |= {"best_step": best["step"], "valid_ppl": round(evals[-1]["ppl"], 2) if evals else None,
             "signature": scores["bleu_signature"]}

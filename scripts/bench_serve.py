@@ -62,7 +62,7 @@ def train_small(run: Path, data: Path, seconds: float) -> Path:
 
     files = dict(src="train.es", tgt="train.en", valid_src="dev.es", valid_tgt="dev.en")
     train_nmt(NMTConfig(**SMALL, **{k: str(data / v) for k, v in files.items()}, run=str(run),
-                                     max_time=seconds), overwrite=True)
+                        max_time=seconds), overwrite=True)
     return run
 
 

@@ -284,18 +284,15 @@ def apply_presets(cls: type, values: dict[str, Any], chosen: set[str]) -> dict[s
 def from_args(args: argparse.Namespace, cls: type, base: dict[str, Any] | None = None) -> RunConfig:
     """The config a command line asks for: defaults < the presets chosen < `base` (a saved run's) <
     --config < the flags given."""
-    given = getattr(args, GIVEN, frozenset())
-    values = {f.name: getattr(args, f.name) for f in fields(cls)}
-    chosen = set(given)
     layers = [dict(base or {})]
     if args.config:
         layers.append(read_yaml(args.config))
+    values: dict[str, Any] = {}
     for layer in layers:
         layer.pop("kind", None)
-        layer = known_keys(layer, cls)
-        values = {k: (values[k] if k in given else layer.get(k, values[k])) for k in values}
-        chosen |= set(layer)
-    return from_dict(apply_presets(cls, values, chosen), cls)
+        values |= known_keys(layer, cls)
+    values |= {name: getattr(args, name) for name in getattr(args, GIVEN, frozenset())}
+    return from_dict(values, cls)  # the constructor takes what no layer set from the presets chosen
 
 
 def transformer_opt(name: str, default: Any) -> Any:

@@ -51,8 +51,7 @@ def test_recurrent_lm_count_equals_the_graph_of_its_steps(cell):
 
 
 def test_transformer_lm_kernels_equal_the_graph_and_attention_is_added():
-    cfg = CharRNNConfig(cell="transformer", layers=2, model_dim=16, heads=2, ff_dim=32,
-                                     seq_len=6)
+    cfg = CharRNNConfig(cell="transformer", layers=2, model_dim=16, heads=2, ff_dim=32, seq_len=6)
     model = build_char_model(cfg, 11)
     batch = 3
     # The profiler does not count einsum (the attention products), only the kernels' matmuls.
